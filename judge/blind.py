@@ -1,0 +1,98 @@
+"""Stage 2: blinding. The only module that decides, and knows, which model is A.
+
+* Each pair's id is an HMAC of (item id, round) under the run seed: opaque to the judge,
+  stable across re-runs (so the ledger can resume), and it reveals neither the item id
+  nor the position.
+* The position (which role is A) is drawn per item from a second HMAC of (seed, item id):
+  independent of file order, of the other items and of the batch.
+* Batches are a seeded shuffle of the pairs; under ``both_orders`` the swapped copies are
+  shuffled into their own batches, so a judge never sees both orders of a pair in one call.
+
+The key (:class:`~judge.records.BlindKey`) goes to ``key.jsonl`` in the run folder and is
+read back only by :func:`unblind`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+
+from judge.records import BlindKey, BlindPair, Generation, PromptItem, Result, Role, Winner
+
+__all__ = ["batches", "make_pairs", "unblind"]
+
+
+def _mac(seed: int, message: str) -> bytes:
+    return hmac.new(str(seed).encode(), message.encode("utf-8"), hashlib.sha256).digest()
+
+
+def pair_id(seed: int, item_id: str, round_: int) -> str:
+    """The opaque id the judge sees for one (item, round)."""
+    digest = _mac(seed, f"pair\x00{item_id}\x00{round_}")
+    return base64.b32encode(digest[:5]).decode().lower()
+
+
+def first_a_role(seed: int, item_id: str) -> Role:
+    """Which role is shown as A in round 0 for this item (a fair coin per item)."""
+    return "finetuned" if _mac(seed, f"position\x00{item_id}")[0] & 1 else "base"
+
+
+def make_pairs(
+    items: list[PromptItem],
+    outputs: dict[Role, dict[str, Generation]],
+    *,
+    seed: int,
+    both_orders: bool = False,
+) -> tuple[list[BlindPair], list[BlindKey]]:
+    """Build the blind pairs and their key.
+
+    Args:
+        items: the prompts to compare (every one must have an output from each role).
+        outputs: role -> item id -> that role's generation.
+        seed: the run seed.
+        both_orders: also build the position-swapped copy of every pair (round 1).
+
+    Returns:
+        (pairs, keys), index-aligned.
+    """
+    pairs: list[BlindPair] = []
+    keys: list[BlindKey] = []
+    for item in items:
+        a_role = first_a_role(seed, item.id)
+        for round_ in (0, 1) if both_orders else (0,):
+            role_a: Role = a_role if round_ == 0 else ("base" if a_role == "finetuned" else "finetuned")
+            role_b: Role = "base" if role_a == "finetuned" else "finetuned"
+            pid = pair_id(seed, item.id, round_)
+            pairs.append(
+                BlindPair(
+                    pair_id=pid,
+                    prompt=item.prompt,
+                    reference=item.reference,
+                    output_a=outputs[role_a][item.id].output,
+                    output_b=outputs[role_b][item.id].output,
+                )
+            )
+            keys.append(BlindKey(pair_id=pid, item_id=item.id, round=round_, a_role=role_a))
+    if len({p.pair_id for p in pairs}) != len(pairs):
+        raise RuntimeError("pair id collision; choose another seed")  # 40-bit ids: never in practice
+    return pairs, keys
+
+
+def batches(pairs: list[BlindPair], keys: list[BlindKey], *, seed: int, size: int) -> list[list[BlindPair]]:
+    """Shuffle pairs (seeded) into judge batches of at most ``size``; rounds never share a batch."""
+    out: list[list[BlindPair]] = []
+    for round_ in sorted({k.round for k in keys}):
+        chosen = [p for p, k in zip(pairs, keys, strict=True) if k.round == round_]
+        random.Random(f"{seed}:batches:{round_}").shuffle(chosen)
+        out.extend(chosen[i : i + size] for i in range(0, len(chosen), size))
+    return out
+
+
+def unblind(key: BlindKey, winner: Winner) -> Result:
+    """Turn a blind verdict into the fine-tuned model's result for that pair."""
+    if winner == "tie":
+        return "tie"
+    chosen: Role = key.a_role if winner == "A" else ("base" if key.a_role == "finetuned" else "finetuned")
+    return "win" if chosen == "finetuned" else "loss"

@@ -1,0 +1,164 @@
+"""Run configuration: a TOML file -> a validated :class:`RunConfig`.
+
+Paths in the file are relative to the file. API keys never live in the config: a judge or
+model names the *environment variable* that holds its key (``api_key_env``), so that config
+snapshots in ``results/`` can be shared safely. A literal ``api_key`` is refused.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from judge.errors import ConfigError
+from judge.specs import ModelSpec
+
+__all__ = [
+    "DEFAULT_CRITERIA",
+    "JudgeSpec",
+    "RunConfig",
+    "StatsOptions",
+    "load_config",
+    "prompts_dir",
+]
+
+DEFAULT_CRITERIA = ("correctness", "reasoning_quality", "completeness", "mathematical_accuracy", "clarity")
+
+
+def prompts_dir() -> Path:
+    """The folder holding the judge prompt templates shipped with judge."""
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class JudgeSpec(_Section):
+    """The judge model and how to call it."""
+
+    model: str = Field(default="gpt-4o-mini", description="Model name as the endpoint knows it.")
+    base_url: str | None = Field(default=None, description="Endpoint; default OPENAI_BASE_URL, then OpenAI.")
+    api_key_env: str = Field(default="OPENAI_API_KEY", description="Env var holding the key.")
+    batch_size: int = Field(default=5, ge=1, le=10, description="Comparisons per judge call.")
+    both_orders: bool = Field(default=False, description="Judge every pair twice with A/B swapped.")
+    criteria: tuple[str, ...] = DEFAULT_CRITERIA
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=4096, ge=64)
+    timeout: float = Field(default=120.0, gt=0)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    max_retries: int = Field(default=5, ge=0, le=20, description="HTTP retries per call (429/5xx/timeouts).")
+    max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks for ids missing from a reply.")
+    price_input_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens.")
+    price_output_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M completion tokens.")
+    prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
+
+
+class StatsOptions(_Section):
+    """How the statistics are computed."""
+
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    level: float = Field(default=0.95, gt=0, lt=1)
+    power: float = Field(default=0.8, gt=0, lt=1)
+    bootstrap_resamples: int = Field(default=10_000, ge=100)
+
+
+class RunConfig(_Section):
+    """One comparison run."""
+
+    name: str = Field(description="Run id: results go to <results>/<name>/.")
+    prompts: Path = Field(description="Prompt set, JSONL or CSV.")
+    seed: int = Field(default=0, description="Run seed: fixes blinding positions and batch order.")
+    results: Path = Field(default=Path("results"))
+    limit: int | None = Field(default=None, ge=1, description="Use only the first N prompts.")
+    decide_degenerate: bool = Field(default=False, description="Decide pairs with a degenerate side unjudged.")
+    models: dict[Literal["finetuned", "base"], ModelSpec]
+    judge: JudgeSpec = Field(default_factory=JudgeSpec)
+    stats: StatsOptions = Field(default_factory=StatsOptions)
+    source: Path | None = Field(default=None, description="The TOML file this came from.")
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder."""
+        return self.results / self.name
+
+
+def _reject_secrets(data: Any, path: Path, trail: str = "") -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key.lower() in {"api_key", "apikey", "key", "token", "secret"}:
+                raise ConfigError(
+                    f"{path}: [{trail or 'top'}] holds {key!r}; keys never go in config files. "
+                    f"Put it in an environment variable and name it with api_key_env = \"OPENAI_API_KEY\"."
+                )
+            _reject_secrets(value, path, f"{trail}.{key}" if trail else key)
+
+
+def _resolve(base: Path, value: Any) -> Any:
+    return str((base / value).resolve()) if isinstance(value, str) and value else value
+
+
+def _absolutise(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    data = dict(data)
+    for key in ("prompts", "results"):
+        if key in data:
+            data[key] = _resolve(base, data[key])
+    models = {}
+    for role, spec in (data.get("models") or {}).items():
+        spec = dict(spec) if isinstance(spec, dict) else spec
+        if isinstance(spec, dict):
+            for key in ("outputs", "adapter"):
+                if key in spec:
+                    spec[key] = _resolve(base, spec[key])
+            if "hf" in spec and not str(spec["hf"]).startswith("bundled:") and (base / spec["hf"]).exists():
+                spec["hf"] = _resolve(base, spec["hf"])
+        models[role] = spec
+    if models:
+        data["models"] = models
+    judge = data.get("judge")
+    if isinstance(judge, dict) and "prompts" in judge:
+        data["judge"] = {**judge, "prompts": _resolve(base, judge["prompts"])}
+    return data
+
+
+def config_from_dict(data: dict[str, Any], *, base: Path, source: Path | None = None) -> RunConfig:
+    """Validate a config mapping (as parsed from TOML); relative paths are taken from ``base``."""
+    where = source or base
+    _reject_secrets(data, Path(where))
+    data = _absolutise(data, base)
+    if source is not None:
+        data.setdefault("name", source.stem)
+        data["source"] = str(source)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{where}: {problems}") from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a run config.
+
+    Args:
+        path: a TOML file (see examples/).
+
+    Returns:
+        The validated config, paths made absolute.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or not a valid config; the message names
+            the file, the setting and what to change.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return config_from_dict(data, base=path.resolve().parent, source=path.resolve())
