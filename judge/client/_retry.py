@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import openai
-from tenacity import RetryCallState, wait_exponential_jitter
+from tenacity import RetryCallState, wait_exponential, wait_random
 
 __all__ = ["BackoffWait", "RetryEvent", "RetryPolicy", "is_quota", "is_retryable", "retry_after"]
 
@@ -72,7 +72,9 @@ def retry_after(headers: httpx.Headers) -> float | None:
     if (ms := _number(headers.get("retry-after-ms"))) is not None:
         return ms / 1000
     value = headers.get("retry-after")
-    if value is None or (seconds := _number(value)) is not None:
+    if value is None:
+        return None
+    if (seconds := _number(value)) is not None:
         return seconds
     try:
         return email.utils.parsedate_to_datetime(value).timestamp() - time.time()
@@ -92,7 +94,9 @@ class BackoffWait:
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.policy = policy
-        self.backoff = wait_exponential_jitter(policy.initial, policy.maximum, jitter=policy.jitter)
+        # wait_exponential + wait_random rather than wait_exponential_jitter, whose arguments moved in 9.x
+        exponential = wait_exponential(multiplier=policy.initial, max=policy.maximum)
+        self.backoff = exponential + wait_random(0, policy.jitter)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
