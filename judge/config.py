@@ -51,6 +51,7 @@ class JudgeSpec(_Section):
     timeout: float = Field(default=120.0, gt=0)
     concurrency: int = Field(default=8, ge=1, le=256)
     max_retries: int = Field(default=5, ge=0, le=20, description="HTTP retries per call (429/5xx/timeouts).")
+    backoff: float = Field(default=1.0, gt=0, le=60, description="First retry wait in seconds (doubles).")
     max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks for ids missing from a reply.")
     price_input_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens.")
     price_output_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M completion tokens.")

@@ -112,15 +112,21 @@ class JudgeStage:
         results = await asyncio.gather(*(self._batch(batch) for batch in batches))
         return {j.pair_id: j for part in results for j in part}
 
-    async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str]:
+    @staticmethod
+    def request_for(spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
+                    ) -> tuple[str, dict[str, Any]]:
+        """The ledger key and request body of one call (the key also covers the attempt number)."""
         ids = [p.pair_id for p in pairs]
-        messages = render_messages(pairs, self.templates)
-        request = {"model": self.spec.model, "messages": messages, "temperature": self.spec.temperature,
-                   "schema": reply_schema(ids, tuple(self.templates.criteria))}
-        key = content_key({**request, "attempt": attempt})
+        request = {"model": spec.model, "messages": render_messages(pairs, templates),
+                   "temperature": spec.temperature, "schema": reply_schema(ids, tuple(templates.criteria))}
+        return content_key({**request, "attempt": attempt}), request
+
+    async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str]:
+        key, request = self.request_for(self.spec, pairs, self.templates, attempt)
+        messages = request["messages"]
         stored = self.ledger.finished(key)
         if stored is not None:
-            self._count(len(pairs), stored.usage, cached=True)
+            self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
             return key, stored.reply
         self.ledger.begin(key, "judge", request)
@@ -133,7 +139,7 @@ class JudgeStage:
             self.ledger.fail(key, str(exc))
             raise
         self.ledger.finish(key, reply.text, reply.usage)
-        self._count(len(pairs), reply.usage, cached=False)
+        self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
         return key, reply.text
 

@@ -78,6 +78,9 @@ class SignTest(_Part):
         default=None, description="Pairs needed for 80 % power at the observed split (None: no effect seen)."
     )
     power_target: float = 0.8
+    pvalue_holm: float | None = Field(
+        default=None, description="Per-category only: Holm-adjusted p across categories (decides significant)."
+    )
 
 
 class PositionBias(_Part):

@@ -1,0 +1,66 @@
+"""The answer in words: what the numbers show, and what they do not.
+
+Rules: the direction is reported only with its uncertainty; "significant" is said only when
+the sign test rejects at alpha; a fine-tune that loses is told so first and plainly; failed
+pairs are named and said not to count as losses; a non-significant result gives the number
+of pairs that would give the target power.
+"""
+
+from __future__ import annotations
+
+from judge.summary import Counts, Estimate, SignTest
+
+__all__ = ["conclusion", "pct"]
+
+
+def pct(x: float | None) -> str:
+    """A proportion as a percentage for people ("55 %"), or "n/a"."""
+    return "n/a" if x is None else f"{100 * x:.0f} %"
+
+
+def _tally(c: Counts) -> str:
+    return f"won {c.win}, lost {c.loss} and tied {c.tie} of {c.n} pairs"
+
+
+def _preference(p: Estimate) -> str:
+    if p.estimate is None:
+        return ""
+    ci = f", {100 * p.level:.0f} % CI {pct(p.ci_low)} to {pct(p.ci_high)}" if p.ci_low is not None else ""
+    return f" (preference {pct(p.estimate)}{ci})"
+
+
+def _power(s: SignTest) -> str:
+    if s.pairs_for_power is None:
+        return " The observed split shows no direction, so no sample size would make it significant."
+    return (f" About {s.pairs_for_power} pairs would be needed for {100 * s.power_target:.0f} % power "
+            f"at the observed split.")
+
+
+def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dict[str, str]) -> str:
+    """One paragraph answering "does the fine-tune beat its base?" for this run."""
+    ft, base = models.get("finetuned", "the fine-tuned model"), models.get("base", "the base model")
+    if counts.n == 0:
+        text = "No pair got a verdict, so nothing can be concluded."
+    elif sign.pvalue is None:
+        text = f"Every judged pair was a tie ({counts.tie} of {counts.n}): no difference was seen."
+    else:
+        p = f"two-sided sign test p = {sign.pvalue:.3g}"
+        if sign.significant and counts.loss > counts.win:
+            text = (f"{ft} is WORSE than its base {base}: it {_tally(counts)}{_preference(preference)}; "
+                    f"{p}, significant at alpha = {sign.alpha}. The fine-tune should not replace the base "
+                    f"on this evidence.")
+        elif sign.significant:
+            text = (f"{ft} beats its base {base}: it {_tally(counts)}{_preference(preference)}; "
+                    f"{p}, significant at alpha = {sign.alpha}.")
+        else:
+            lean = ("leans towards the fine-tune" if counts.win > counts.loss
+                    else "leans towards the base" if counts.loss > counts.win else "shows no lean")
+            text = (f"Not significant: {ft} {_tally(counts)}{_preference(preference)}; {p} "
+                    f"(alpha = {sign.alpha}). The result {lean}, but this is direction, not evidence: "
+                    f"the data are consistent with no difference.{_power(sign)}")
+    if counts.failed:
+        text += (f" {counts.failed} pair(s) got no valid verdict after retries; they are excluded, "
+                 f"not counted as losses.")
+    if counts.decided_by_check:
+        text += f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), not by the judge."
+    return text

@@ -1,0 +1,55 @@
+"""A rich progress bar for the judge stage: pairs done, ETA, tokens and cost so far, retries."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from judge.records import Usage
+
+if TYPE_CHECKING:
+    from judge.client import Prices, RetryEvent
+
+__all__ = ["JudgeProgress"]
+
+
+class JudgeProgress:
+    """Context manager; ``advance`` is the judge stage's ``on_call`` hook, ``retry`` the client's ``on_retry``."""
+
+    def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
+        self.prices = prices
+        self.tokens = Usage()
+        self.retries = 0
+        self._progress = Progress(
+            TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
+            console=Console(stderr=True), disable=not enabled, transient=False,
+        )
+        self._task = self._progress.add_task("judge", total=total, info="")
+
+    def __enter__(self) -> JudgeProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._progress.stop()
+
+    def _info(self) -> str:
+        cost = f" ${self.prices.cost(self.tokens):.4f}" if self.prices else ""
+        retries = f" retries {self.retries}" if self.retries else ""
+        return f"{self.tokens.total_tokens:,} tokens{cost}{retries}"
+
+    def advance(self, pairs: int, usage: Usage, cached: bool) -> None:
+        """One call finished (``cached``: its reply came from the ledger, costing nothing)."""
+        if not cached:
+            self.tokens = Usage(prompt_tokens=self.tokens.prompt_tokens + usage.prompt_tokens,
+                                completion_tokens=self.tokens.completion_tokens + usage.completion_tokens)
+        self._progress.update(self._task, advance=pairs, info=self._info())
+
+    def retry(self, event: RetryEvent) -> None:
+        """The client is backing off before a retry."""
+        self.retries += 1
+        self._progress.update(self._task, info=self._info())
