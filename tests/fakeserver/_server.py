@@ -115,6 +115,7 @@ class FakeServer:
         with self._lock:
             return list(self._log)
 
+    @property
     def posts(self) -> list[dict[str, Any]]:
         """The logged POST requests only (model calls)."""
         return [r for r in self.requests if r["method"] == "POST"]
