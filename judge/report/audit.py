@@ -1,0 +1,125 @@
+"""The rationale audit: read audit.jsonl, flag rows, filter them the same way the HTML page does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from judge.errors import InputError
+from judge.records import AuditRow, Result
+
+__all__ = ["check_disagrees", "check_verdict", "filter_rows", "read_audit", "search_text"]
+
+# Keys a check result may carry about one side: True means the output is good / bad.
+_GOOD_KEYS = ("correct", "passed", "ok", "parsed")
+_BAD_KEYS = ("degenerate",)
+
+
+def read_audit(path: Path) -> list[AuditRow]:
+    """Read ``audit.jsonl``: one AuditRow per non-blank line.
+
+    Raises:
+        InputError: with the 1-based line of the first row that is not a valid AuditRow.
+    """
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(AuditRow.model_validate_json(line))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "row"
+                raise InputError(path, number, f"not an audit row: {where}: {first['msg']}") from None
+    return rows
+
+
+def _signals(checks: Mapping[str, Any]) -> Iterable[bool]:
+    # A side's checks may be flat ({"correct": true}) or one level deep ({"exec": {"passed": true}}).
+    for key, value in checks.items():
+        if isinstance(value, Mapping):
+            yield from _signals(value)
+        elif isinstance(value, bool) and key in _GOOD_KEYS:
+            yield value
+        elif isinstance(value, bool) and key in _BAD_KEYS:
+            yield not value
+
+
+def _side_ok(checks: Any) -> bool | None:
+    if not isinstance(checks, Mapping):
+        return None
+    signals = list(_signals(checks))
+    return None if not signals else all(signals)
+
+
+def check_verdict(row: AuditRow) -> Result | None:
+    """What the checks alone say about the pair, from the fine-tune's side.
+
+    A side is good when all its boolean check signals (``correct``, ``passed``, ``ok``, ``parsed``
+    true; ``degenerate`` false) are good. Returns ``"win"``/``"loss"`` when exactly one side is
+    good, None when the checks do not separate the two sides (or are absent).
+    """
+    ft, base = _side_ok(row.checks.get("finetuned")), _side_ok(row.checks.get("base"))
+    if ft is None or base is None or ft == base:
+        return None
+    return "win" if ft else "loss"
+
+
+def check_disagrees(row: AuditRow) -> bool:
+    """True when the checks pick one side and the judge's verdict is anything else."""
+    by_check = check_verdict(row)
+    return by_check is not None and row.result is not None and row.result != by_check
+
+
+def search_text(row: AuditRow) -> str:
+    """The text a search looks through, lower-cased as JS toLowerCase does (the page searches the same)."""
+    fields = (row.item_id, row.category, row.prompt, row.reference or "", row.output_a, row.output_b,
+              row.rationale, row.raw_reply, row.reason or "")
+    return "\n".join(fields).lower()
+
+
+def filter_rows(
+    rows: Iterable[AuditRow],
+    *,
+    category: str | None = None,
+    result: str | None = None,
+    confidence: str | None = None,
+    inconsistent: bool = False,
+    check_disagrees: bool = False,
+    failed: bool = False,
+    search: str | None = None,
+) -> list[AuditRow]:
+    """Keep the rows that pass every filter given (the same rules as the HTML audit's filters).
+
+    Args:
+        rows: audit rows.
+        category: exact category name.
+        result: ``win``, ``loss`` or ``tie`` (un-blinded, fine-tune's side).
+        confidence: ``high``, ``medium`` or ``low``.
+        inconsistent: only rows whose verdict changed when positions were swapped.
+        check_disagrees: only rows where a check picks one side and the judge did not.
+        failed: only rows with no valid verdict (failed or unparsed replies).
+        search: case-insensitive substring of prompt, outputs, rationale, raw reply, id or reason.
+
+    Returns:
+        The matching rows, in their original order.
+    """
+    needle = search.lower() if search else None
+    disagree = check_disagrees
+    return [
+        r for r in rows
+        if (category is None or r.category == category)
+        and (result is None or r.result == result)
+        and (confidence is None or r.confidence == confidence)
+        and (not inconsistent or r.position_consistent is False)
+        and (not disagree or _disagrees(r))
+        and (not failed or r.status == "failed")
+        and (needle is None or needle in search_text(r))
+    ]
+
+
+_disagrees = check_disagrees  # the keyword argument shadows the function inside filter_rows

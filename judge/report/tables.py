@@ -1,0 +1,129 @@
+"""Tables both reports show, as plain strings; whoever renders them escapes them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from judge.report.words import ci_text, fmt_p, pct
+from judge.summary import Estimate, Rate, SignTest, Summary
+
+__all__ = [
+    "Table",
+    "category_table",
+    "cell",
+    "extras_tables",
+    "position_table",
+    "results_table",
+    "usage_table",
+]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table of display strings."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _rate_row(name: str, r: Rate) -> list[str]:
+    return [name, f"{r.k} / {r.n}", pct(r.estimate, 1), ci_text(r.ci_low, r.ci_high, r.level), r.method]
+
+
+def _estimate_row(name: str, e: Estimate) -> list[str]:
+    se = "" if e.se is None else f"SE {pct(e.se, 1)}"
+    return [name, se, pct(e.estimate, 1), ci_text(e.ci_low, e.ci_high, e.level), e.method]
+
+
+def results_table(s: Summary) -> Table:
+    """Win, tie and loss rates, preference and net win rate, from the fine-tune's side."""
+    rows = [
+        _rate_row("Win rate", s.win_rate),
+        _rate_row("Tie rate", s.tie_rate),
+        _rate_row("Loss rate", s.loss_rate),
+        _estimate_row("Preference (W + T/2)/n", s.preference),
+        _estimate_row("Net win rate (W - L)/n", s.net_win_rate),
+    ]
+    return Table("Results (fine-tuned side)", ["Measure", "Count", "Estimate", "Interval", "Method"], rows)
+
+
+def _sign_cells(st: SignTest) -> list[str]:
+    holm: float | None = getattr(st, "pvalue_holm", None)  # newer schemas adjust per-category p
+    return [f"p {fmt_p(st.pvalue)}", "" if holm is None else f"p {fmt_p(holm)}",
+            "yes" if st.significant else "no"]
+
+
+def category_table(s: Summary) -> Table | None:
+    """One row per category, or None when the run has no categories."""
+    if not s.per_category:
+        return None
+    rows = []
+    for cat in s.per_category:
+        c, p = cat.counts, cat.preference
+        rows.append([cat.category, str(c.n), str(c.win), str(c.tie), str(c.loss), str(c.failed),
+                     pct(p.estimate, 1), ci_text(p.ci_low, p.ci_high, p.level), *_sign_cells(cat.sign_test)])
+    headers = ["Category", "n", "W", "T", "L", "Failed", "Preference", "Interval",
+               "Sign test", "Holm-adjusted", "Significant"]
+    return Table("Per category", headers, rows)
+
+
+def position_table(s: Summary) -> Table | None:
+    """Position bias (share of A among non-tie verdicts) and swap consistency, if measured."""
+    pb = s.position_bias
+    if pb is None:
+        return None
+    rows = [_rate_row("Judge chose A (non-tie)", pb.share_a)]
+    if pb.consistency is not None:
+        rows.append(_rate_row("Same verdict after swap", pb.consistency))
+    return Table("Position bias", ["Measure", "Count", "Estimate", "Interval", "Method"], rows)
+
+
+def usage_table(s: Summary) -> Table:
+    """Judge model, calls, tokens and cost."""
+    u = s.usage
+    rows = [[f"Judge {k}", v] for k, v in sorted(s.judge.items())]
+    rows += [[f"Model ({role})", name] for role, name in sorted(s.models.items())]
+    rows += [
+        ["Judge calls", f"{u.calls} ({u.cached_calls} from cache)"],
+        ["Prompt tokens", f"{u.prompt_tokens:,}"],
+        ["Completion tokens", f"{u.completion_tokens:,}"],
+        ["Cost", "not priced" if u.cost_usd is None else f"${u.cost_usd:,.4f}"],
+        ["Run", f"{s.run_id} ({s.created})"],
+    ]
+    return Table("Judge, tokens and cost", ["", ""], rows)
+
+
+def cell(value: Any) -> str:
+    """One value as display text: numbers shortened, containers as compact JSON."""
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else ("yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def _table_of(title: str, value: Any) -> Table:
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        cols = sorted({k for v in value.values() for k in v})
+        rows = [[str(name), *(cell(v.get(c)) for c in cols)] for name, v in value.items()]
+        return Table(title, ["", *cols], rows)
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        cols = sorted({k for v in value for k in v})
+        return Table(title, cols, [[cell(v.get(c)) for c in cols] for v in value])
+    if isinstance(value, dict):
+        return Table(title, ["", ""], [[str(k), cell(v)] for k, v in value.items()])
+    return Table(title, ["", ""], [["value", cell(value)]])
+
+
+def extras_tables(extras: dict[str, Any]) -> list[Table]:
+    """Generic tables for whatever extras a run carries (checks, perplexity, degeneration, ...).
+
+    A dict of dicts becomes rows x columns, a list of dicts a table, a flat dict key/value rows,
+    a scalar one row; anything deeper is shown as JSON text in its cell.
+    """
+    return [_table_of(str(key).replace("_", " ").capitalize(), value) for key, value in extras.items()]
