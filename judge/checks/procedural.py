@@ -139,7 +139,7 @@ def _item(kind: Kind, text: str, answer: str, d: int, split: Split) -> PromptIte
     return PromptItem(
         id=f"{kind}-{split}-d{d}-{digest}",
         prompt=_PROMPTS[kind].format(x=text) + "\n" + _FORMAT,
-        reference=answer,
+        reference=None,  # the judge is not told the answer: judge-vs-truth measures it unaided
         category=kind,
         metadata={"check": "procedural", "kind": kind, "difficulty": d, "split": split,
                   "input": text, "answer": answer},
@@ -165,7 +165,8 @@ def generate_problems(
 
     Returns:
         PromptItems with ``metadata`` ``{"check": "procedural", "kind", "difficulty", "split",
-        "input", "answer"}``; ``reference`` is the answer too.
+        "input", "answer"}``. ``reference`` stays None so the judge works unaided; copy the
+        answer into it to measure a judge that is given the answer.
 
     Raises:
         ValueError: bad arguments, or fewer than ``n`` distinct problems exist for them.
