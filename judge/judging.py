@@ -176,6 +176,8 @@ class JudgeStage:
                                          attempts=attempts[pid])
                 reasons.update(parsed.problems)
                 left = [p for p in chunk if p.pair_id in parsed.problems]
+                if not left:
+                    continue
                 size = len(left) if parsed.verdicts or len(left) == 1 else (len(left) + 1) // 2
                 next_queue.extend(left[i : i + size] for i in range(0, len(left), size))
             queue, attempt = next_queue, attempt + 1

@@ -38,6 +38,8 @@ def write_project(
                 text = f"{i} + {i} = {2 * i}. [good]" if i in good else f"It is probably {2 * i + 1}."
                 f.write(json.dumps({"id": f"item-{i:03d}", "output": text}) + "\n")
     config = root / "run.toml"
+    if "concurrency" not in judge_extra:
+        judge_extra = "concurrency = 4\n" + judge_extra
     config.write_text(
         f"""name = "spine"
 prompts = "prompts.jsonl"
@@ -55,7 +57,6 @@ outputs = "{BASE_FILE}"
 [judge]
 model = "judge-model"
 base_url = "{base_url}"
-concurrency = 4
 max_retries = 1
 timeout = 5
 {judge_extra}
@@ -68,7 +69,7 @@ bootstrap_resamples = 500
 
 def request_texts(server: object) -> list[str]:
     """Every POST body the server received, as text."""
-    return [json.dumps(r["body"]) for r in server.posts]  # type: ignore[attr-defined]
+    return [json.dumps(r["json"]) for r in server.posts]  # type: ignore[attr-defined]
 
 
 def comparisons_per_request(server: object) -> list[int]:
