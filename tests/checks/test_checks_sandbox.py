@@ -64,7 +64,10 @@ def test_hostile_programs_end_as_recorded_failures(tmp_path: Path, listener: tup
         "1 GB allocation": ("x = bytearray(1 << 30)\nprint(len(x))", "memory"),
         "write outside": (f"open({str(outside)!r}, 'w').write('x')", "error"),
         "write to /tmp": (f"open({str(shared_tmp)!r}, 'w').write('x')", "error"),
-        "socket": (f"import socket\ns = socket.create_connection(('127.0.0.1', {port}))\ns.send(b'hi')", "error"),
+        "socket": (
+            f"import socket\ns = socket.create_connection(('127.0.0.1', {port}))\ns.send(b'hi')",
+            "error",
+        ),
         "huge output": ("while True:\n    print('x' * 1000)", "output_limit"),
         "good neighbour": ("print(sum(range(10)))", "ok"),
     }
@@ -79,7 +82,10 @@ def test_hostile_programs_end_as_recorded_failures(tmp_path: Path, listener: tup
     assert not outside.exists() and not shared_tmp.exists()
     assert received == []
     assert len(results[7].stdout) <= LIMITS.output_bytes
-    assert "PermissionError" in results[2].stderr_tail or "Resource temporarily unavailable" in results[2].stderr_tail
+    assert (
+        "PermissionError" in results[2].stderr_tail
+        or "Resource temporarily unavailable" in results[2].stderr_tail
+    )
 
 
 def test_secrets_and_environment_do_not_reach_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +119,9 @@ def test_kernel_layers_hold_without_the_audit_hook(
     port, received = listener
     fork = run_program("import os\npid = os.fork()\nprint('forked', pid)", limits=LIMITS)
     assert fork.status == "error" and "Resource temporarily unavailable" in fork.stderr_tail
-    net = run_program(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)", limits=LIMITS)
+    net = run_program(
+        f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)", limits=LIMITS
+    )
     assert net.status == "error" and "Network is unreachable" in net.stderr_tail
     assert received == []
     assert {"netns", "uid", "rlimit_nproc"} <= set(fork.layers)
