@@ -110,7 +110,8 @@ def bootstrap_mean(
     reps = (draws @ sums) / (draws @ sizes)
     estimate = float(arr.mean())
     accel = _jackknife_acceleration(sums, sizes, counts) if method == "bca" else 0.0
-    low, high = _interval(reps, estimate, level, method, accel)
+    # One cluster cannot show between-cluster variation: say "unknown" rather than a zero-width CI.
+    low, high = _interval(reps, estimate, level, method, accel) if n_clusters > 1 else (math.nan, math.nan)
     se = float(arr.std(ddof=1) / math.sqrt(arr.size)) if arr.size > 1 else math.nan
     name = f"{method} bootstrap, " + ("clustered" if clusters is not None else "per pair")
     ci = ConfidenceInterval(low, high, level, name)
