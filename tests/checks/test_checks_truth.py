@@ -125,3 +125,11 @@ def test_tool_call_items_and_unknown_outputs() -> None:
     assert truth == {("t", "finetuned"): True, ("t", "base"): False, ("d", "base"): True}
     with pytest.raises(InputError, match="unknown item id 'nope'"):
         run_checks(items, [Generation(item_id="nope", role="base", output="x")], source="out.jsonl")
+
+
+def test_package_exports_are_exactly_the_public_api() -> None:
+    import judge.checks as checks
+
+    assert checks.__all__ == sorted(checks.__all__, key=lambda n: (not n.isupper(), n))
+    assert all(hasattr(checks, name) for name in checks.__all__)
+    assert "run_checks" in checks.__all__ and "decide_pair" in checks.__all__
