@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from judge.records import Outcome, Role
-from judge.stats.intervals import proportion
-from judge.stats.tests import mcnemar_exact
+from judge.stats import mcnemar_exact, proportion
 
 __all__ = ["judge_vs_truth", "model_accuracy", "truth_report"]
 
