@@ -56,12 +56,14 @@ def content_security_policy(script: str, style: str) -> str:
             "img-src data:; base-uri 'none'; form-action 'none'")
 
 
-def _table(table: Table | None) -> str:
+def _table(table: Table | None, titled: bool = True) -> str:
     if table is None:
         return ""
     head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    head = f"<tr>{head}</tr>" if any(table.headers) else ""
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-    return f'<h3>{escape(table.title)}</h3><table class="t"><tr>{head}</tr>{body}</table>'
+    title = f"<h3>{escape(table.title)}</h3>" if titled else ""
+    return f'{title}<table class="t">{head}{body}</table>'
 
 
 def _results(s: Summary) -> str:
@@ -154,7 +156,8 @@ def render_html(summary: Summary, rows: list[AuditRow], config_text: str | None)
     """
     script, style = _asset("report.js"), _asset("report.css")
     ft, base = summary.models.get("finetuned", "fine-tuned"), summary.models.get("base", "base")
-    usage = f'<section id="usage"><h2>Judge, tokens and cost</h2>{_table(usage_table(summary))}</section>'
+    usage_html = _table(usage_table(summary), titled=False)
+    usage = f'<section id="usage"><h2>Judge, tokens and cost</h2>{usage_html}</section>'
     body = "".join([_results(summary), _judge_section(summary, rows), _checks_section(summary), usage,
                     _config_section(config_text)])
     data = {"models": summary.models, "rows": [_row_data(r) for r in rows]}

@@ -30,8 +30,10 @@ def _row(i: int, d: dict[str, Any]) -> AuditRow:
     return AuditRow(
         item_id=f"alpaca-{i:03d}", category=d["dataset"], pair_id=f"alpaca-{i:03d}", prompt=d["instruction"],
         output_a=d["output_1"], output_b=d["output_2"], a_role="base",
-        status="failed" if result is None else "judged", reason="no preference in the file" if result is None else None,
-        judge_label=None if result is None else {"win": "B", "loss": "A", "tie": "tie"}[result], result=result,
+        status="failed" if result is None else "judged",
+        reason="no preference in the file" if result is None else None,
+        judge_label=None if result is None else {"win": "B", "loss": "A", "tie": "tie"}[result],
+        result=result,
         rationale=rationale,
         raw_reply=json.dumps(raw if raw is not None else {"preference": d["preference"]}, ensure_ascii=False),
     )

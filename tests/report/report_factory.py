@@ -1,7 +1,7 @@
 """Build Summaries and AuditRows for report tests from plain verdict lists.
 
 The numbers are computed honestly with scipy (Wilson intervals, exact sign test, normal-approximation
-preference interval and sample size) so report tests see internally consistent summaries. The real
+sample size) so report tests see internally consistent summaries. The real
 aggregate stage replaces this for runs; the report only reads the records.
 """
 
@@ -30,15 +30,17 @@ def rate(k: int, n: int) -> Rate:
 
 def preference(counts: Counts) -> Estimate:
     n = counts.n
-    method = "normal approximation, per-pair scores (not clustered)"
+    method = "Wilson score interval on (W + T/2)/n (not clustered)"
     if n < 2:
         est = None if n == 0 else (counts.win + counts.tie / 2) / n
         return Estimate(estimate=est, se=None, ci_low=None, ci_high=None, method=method)
     scores = [1.0] * counts.win + [0.5] * counts.tie + [0.0] * counts.loss
     mean = sum(scores) / n
     se = math.sqrt(sum((s - mean) ** 2 for s in scores) / (n - 1) / n)
-    return Estimate(estimate=mean, se=se, ci_low=max(0.0, mean - 1.96 * se),
-                    ci_high=min(1.0, mean + 1.96 * se), method=method)
+    z = float(norm.ppf(0.975))  # Wilson rather than mean ± z*SE: no zero-width interval at 0 % or 100 %
+    centre = (mean + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(mean * (1 - mean) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Estimate(estimate=mean, se=se, ci_low=centre - half, ci_high=centre + half, method=method)
 
 
 def net_win(counts: Counts) -> Estimate:

@@ -109,11 +109,16 @@
     if (checked("reveal_all")) reveal(c, r);
     return c;
   }
-  function draw() {
+  function draw(single) {
     list.replaceChildren();
     shown.slice(0, limit).forEach(function (r) { list.appendChild(card(r)); });
     count.textContent = "Showing " + Math.min(limit, shown.length) + " of " + shown.length +
-      " matching comparisons (" + rows.length + " in all).";
+      (single ? " linked comparison (" : " matching comparisons (") + rows.length + " in all).";
+    if (single) {
+      var all = el("a", null, "Show all comparisons");
+      all.href = "#audit";
+      count.append(" ", all);
+    }
     more.hidden = shown.length <= limit;
   }
   function target() {
@@ -126,22 +131,25 @@
     var one = target();
     shown = one !== null ? one : rows.filter(matches);
     limit = PAGE;
-    draw();
+    draw(one !== null);
     if (one !== null && one.length) {
       list.firstChild.classList.add("target");
       list.firstChild.scrollIntoView();
     }
   }
   rows.forEach(function (r, i) { r.index = i; });
-  form.addEventListener("input", function () {
+  function changed() {
     // A filter change leaves a single-comparison link.
     if (location.hash.indexOf("#c=") === 0) {
       try { history.replaceState(null, "", location.pathname + location.search); } catch (e) { location.hash = ""; }
     }
     apply();
-  });
+  }
+  // Both events: some controls (a select changed by script or driver) fire only one of them.
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
-  more.addEventListener("click", function () { limit += PAGE; draw(); });
+  more.addEventListener("click", function () { limit += PAGE; draw(false); });
   window.addEventListener("hashchange", apply);
   apply();
   document.documentElement.setAttribute("data-audit-ready", String(rows.length));

@@ -1,0 +1,52 @@
+"""report.md: tables and the significance paragraph, tolerant of absent parts, inert model names."""
+
+from __future__ import annotations
+
+from report_factory import make_row, make_summary
+
+from judge.report import render_markdown
+from judge.summary import PositionBias, Rate, UsageSummary
+
+
+def _rows() -> list:
+    results = ["win"] * 30 + ["tie"] * 5 + ["loss"] * 15
+    return [make_row(i, r, category=("code" if i % 2 else "chat")) for i, r in enumerate(results)]
+
+
+def test_tables_and_paragraph() -> None:
+    s = make_summary(_rows(), usage=UsageSummary(calls=10, cached_calls=2, prompt_tokens=12345,
+                                                 completion_tokens=678, cost_usd=0.1234))
+    md = render_markdown(s)
+    assert md.startswith("# Does ft-model beat base-model?")
+    assert "## Significance" in md and "A two-sided exact sign test of 30 wins against 15 losses" in md
+    assert "| Win rate | 30 / 50 | 60.0 % |" in md
+    assert "| chat | 25 |" in md and "| code | 25 |" in md
+    assert "| Prompt tokens | 12,345 |" in md and "| Cost | $0.1234 |" in md
+    assert "Position bias" not in md  # not measured: no empty section
+
+
+def test_optional_parts_absent_and_extras_generic() -> None:
+    rows = [make_row(i, "win" if i % 3 else "loss") for i in range(12)]
+    s = make_summary(rows, extras={
+        "perplexity": {"finetuned": 8.25, "base": 9.5},
+        "checks": {"finetuned": {"accuracy": 0.8, "n": 40}, "base": {"accuracy": 0.7, "n": 40}},
+        "degeneration": [{"role": "finetuned", "loops": 2}, {"role": "base", "loops": 0}],
+        "note": "free text",
+    }, confidence={})
+    md = render_markdown(s)
+    assert "Per category" not in md and "Judge confidence" not in md
+    assert "### Perplexity" in md and "| finetuned | 8.25 |" in md
+    assert "| finetuned | 0.8 | 40 |" in md and "| base | 0.7 | 40 |" in md
+    assert "| loops | role |" in md and "| 0 | base |" in md  # list of dicts: one column per key
+    assert "| value | free text |" in md
+
+
+def test_position_bias_and_hostile_names_are_inert() -> None:
+    rows = [make_row(i, "win") for i in range(5)]
+    s = make_summary(rows, models={"finetuned": "evil|<script>x</script>\nname", "base": "b"},
+                     position_bias=PositionBias(share_a=Rate(k=90, n=100, estimate=0.9, ci_low=0.83,
+                                                             ci_high=0.94)))
+    md = render_markdown(s)
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert "evil\\|" in md  # a pipe would split a table cell
+    assert "a position bias" in md and "| Judge chose A (non-tie) | 90 / 100 |" in md

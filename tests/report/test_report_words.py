@@ -1,0 +1,63 @@
+"""The answer in words follows the statistics: significance, direction, losses and n said plainly."""
+
+from __future__ import annotations
+
+from report_factory import make_row, make_summary
+
+from judge.report import headline, render_markdown, significance_paragraph
+from judge.summary import Estimate
+
+
+def _rows(win: int, tie: int, loss: int, failed: int = 0) -> list:
+    results = ["win"] * win + ["tie"] * tie + ["loss"] * loss + [None] * failed
+    return [make_row(i, r) for i, r in enumerate(results)]
+
+
+def test_significant_win_gives_share_interval_n_and_p() -> None:
+    s = make_summary(_rows(170, 20, 110))
+    text = headline(s)
+    assert text.startswith("ft-model preferred in 60 % ± 6 % of 300 pairs (170 wins, 20 ties, 110 losses)")
+    assert "sign test p < 0.001" in text and "significant at alpha = 0.05" in text
+    assert "not significant" not in text and "would give" not in text
+
+
+def test_not_significant_says_direction_not_evidence_and_power() -> None:
+    s = make_summary(_rows(55, 0, 45))
+    text = headline(s)
+    assert "not significant, this is direction, not evidence" in text
+    assert f"about {s.sign_test.pairs_for_power} pairs would give 80 % power" in text
+    assert s.sign_test.pairs_for_power is not None and s.sign_test.pairs_for_power > 100
+    para = significance_paragraph(s)
+    assert "not significant at alpha = 0.05" in para and "direction, not evidence" in para
+
+
+def test_a_losing_fine_tune_is_told_so_first() -> None:
+    s = make_summary(_rows(20, 5, 75))
+    text = headline(s)
+    assert text.startswith("ft-model LOSES: base-model preferred in 78 %")
+    assert "(20 wins, 5 ties, 75 losses)" in text
+
+
+def test_failed_pairs_are_named_and_not_counted() -> None:
+    s = make_summary(_rows(10, 0, 10, failed=3))
+    assert s.counts.n == 20
+    text = headline(s)
+    assert text.startswith("No lean: ft-model and base-model won 10 pairs each of 20")
+    assert "3 failed pairs not counted" in text
+    para = significance_paragraph(s)
+    assert "3 pairs got no valid verdict and are excluded (not counted as losses)" in para
+
+
+def test_all_ties_and_nothing_judged() -> None:
+    ties = make_summary(_rows(0, 7, 0))
+    assert "no decisive verdicts, so no sign test" in headline(ties)
+    assert "nothing to test" in significance_paragraph(ties)
+    empty = make_summary(_rows(0, 0, 0, failed=2))
+    assert headline(empty) == "No pair got a verdict (2 failed): nothing can be concluded."
+
+
+def test_asymmetric_interval_is_shown_as_a_range_not_plus_minus() -> None:
+    s = make_summary(_rows(60, 0, 40), preference=Estimate(
+        estimate=0.6, se=0.05, ci_low=0.45, ci_high=0.65, method="cluster bootstrap"))
+    assert "preferred in 60 % (45 %\u201365 %) of 100 pairs" in headline(s)
+    assert "cluster bootstrap" in render_markdown(s)
