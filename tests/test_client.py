@@ -139,7 +139,12 @@ def test_stall_past_timeout_is_retried_then_fails(fake_server: FakeServer) -> No
     started = time.monotonic()
     err = failure(fake_server, timeout=0.2)
     assert err.status_code is None and err.retryable and "Timeout" in str(err)
-    assert len(fake_server.posts) == 3 and time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
+    # on a loaded machine the server thread may log the last request after the client gave up on it
+    deadline = time.monotonic() + 5
+    while len(fake_server.posts) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(fake_server.posts) == 3
 
 
 def test_one_stall_then_success(fake_server: FakeServer) -> None:
