@@ -76,7 +76,7 @@ def test_429_retry_after_is_honoured(fake_server: FakeServer) -> None:
     events: list[RetryEvent] = []
     reply = with_client(fake_server, chat, on_retry=events.append)
     first, second = (r["time"] for r in fake_server.posts)
-    assert 0.95 <= second - first < 2.0, "the client must wait as long as Retry-After says"
+    assert 0.95 <= second - first < 3.0, "the client must wait as long as Retry-After says"
     assert reply.attempts == 2 and [(e.status_code, e.wait_s) for e in events] == [(429, 1.0)]
 
 

@@ -190,7 +190,7 @@ def test_official_sdk_talks_to_it(fake_server: FakeServer) -> None:
 
 
 def test_concurrent_requests_are_served_in_parallel() -> None:
-    latency, n = 0.2, 8
+    latency, n = 0.3, 8
     url = "/chat/completions"
     with FakeServer(latency=latency) as server, httpx.Client(base_url=server.base_url) as http, \
             concurrent.futures.ThreadPoolExecutor(n) as pool:
