@@ -24,7 +24,7 @@ from judge.client import ChatClient, Prices, RetryPolicy
 from judge.config import RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
-from judge.screen import apply_checks
+from judge.screen import apply_checks, truth_extras
 from judge.records import AuditRow, BlindKey, BlindPair, Generation, Judgment, Outcome, PromptItem, Result, Role
 from judge.store import Ledger, write_atomic, write_jsonl
 from judge.summary import Summary, UsageSummary
@@ -191,6 +191,7 @@ def _finish(config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[st
     run_dir = config.run_dir
     write_jsonl(run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in pairs if p.pair_id in judgments])
     outcomes = aggregate.build_outcomes(items, keys, judgments, decided)
+    extras = {**extras, **truth_extras(outcomes, gens)}
     prices = _prices(config)
     usage = UsageSummary(calls=stage.calls, cached_calls=stage.cached_calls,
                          prompt_tokens=stage.usage.prompt_tokens, completion_tokens=stage.usage.completion_tokens,

@@ -1,13 +1,27 @@
-"""The checks stage: attach side signals to each output before judging (see judge.checks)."""
+"""The checks stage: attach side signals to each output before judging (see judge.checks).
+
+Degeneration is screened for every output, procedural answers are executed in the sandbox,
+expected tool calls are scored. With ``decide_degenerate = true`` a pair with a degenerate
+side is decided here, without paying the judge, and recorded as decided-by-check.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from judge.checks import attach_checks, correctness, decide_pair, model_accuracy, run_checks, truth_report
 from judge.config import RunConfig
-from judge.records import Generation, PromptItem, Result, Role
+from judge.records import Generation, Outcome, PromptItem, Result, Role
 
-__all__ = ["apply_checks"]
+__all__ = ["apply_checks", "truth_extras"]
+
+ROLES: tuple[Role, Role] = ("finetuned", "base")
+
+
+def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
+    return {role: dict(Counter(g.checks.get("degeneration", {}).get("label", "unknown") for g in gens[role].values()))
+            for role in ROLES}
 
 
 def apply_checks(
@@ -19,4 +33,26 @@ def apply_checks(
         (generations with ``checks`` filled, item id -> (result, reason) for pairs decided by a
         check, summary extras).
     """
-    return gens, {}, {}
+    flat = [gens[role][item.id] for item in items for role in ROLES]
+    checks = run_checks(items, flat, source=str(config.prompts))
+    checked = attach_checks(flat, checks)
+    out: dict[Role, dict[str, Generation]] = {role: {} for role in ROLES}
+    for gen in checked:
+        out[gen.role][gen.item_id] = gen
+    decided: dict[str, tuple[Result, str]] = {}
+    if config.decide_degenerate:
+        for item in items:
+            verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
+            if verdict is not None:
+                decided[item.id] = verdict
+    extras: dict[str, Any] = {"degeneration": _degeneration_counts(out)}
+    right = correctness(checks)
+    if right:
+        extras["accuracy"] = model_accuracy(right)
+    return out, decided, extras
+
+
+def truth_extras(outcomes: list[Outcome], gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:
+    """Judge vs verified truth (only when some outputs have a verifiable answer)."""
+    right = correctness({(g.item_id, g.role): g.checks for role in ROLES for g in gens[role].values()})
+    return {"checks": truth_report(outcomes, right)} if right else {}
