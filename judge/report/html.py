@@ -23,6 +23,7 @@ from judge.report.charts import Bar, interval_chart, wtl_chart
 from judge.report.tables import (
     Table,
     category_table,
+    confidence_table,
     extras_tables,
     position_table,
     results_table,
@@ -79,14 +80,13 @@ def _results(s: Summary) -> str:
             f"{_table(category_table(s))}</section>")
 
 
-def _confidence_bars(s: Summary, rows: list[AuditRow]) -> list[Bar]:
+def _confidence_bars(rows: list[AuditRow]) -> list[Bar]:
     tally: dict[str, dict[str, int]] = {}
     for r in rows:
         if r.confidence is not None and r.result is not None:
             level = tally.setdefault(r.confidence, {"win": 0, "tie": 0, "loss": 0})
             level[r.result] += 1
-    order: list[str] = [c for c in ("high", "medium", "low") if c in tally] or list(s.confidence)
-    return [Bar(f"confidence {c}", Counts(**tally.get(c, {"tie": s.confidence.get(c, 0)}))) for c in order]
+    return [Bar(f"confidence {c}", Counts(**tally[c])) for c in ("high", "medium", "low") if c in tally]
 
 
 def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
@@ -100,10 +100,11 @@ def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
         parts.append(f"<div>{interval_chart(pos, 'Position bias')}{_table(position_table(s))}</div>")
     else:
         parts.append('<div><p class="muted">Position bias was not measured in this run.</p></div>')
-    bars = _confidence_bars(s, rows)
-    if bars:
-        chart = wtl_chart(bars, "Verdicts by confidence")
-        parts.append(f"<div><h3>Verdicts by judge confidence</h3>{chart}</div>")
+    bars = _confidence_bars(rows)
+    chart = wtl_chart(bars, "Verdicts by confidence") if bars else ""
+    chart = f"<h3>Verdicts by judge confidence</h3>{chart}" if chart else ""
+    if chart or s.confidence:
+        parts.append(f"<div>{chart}{_table(confidence_table(s))}</div>")
     return f'<section id="judge"><h2>Judge behaviour</h2><div class="grid">{"".join(parts)}</div></section>'
 
 

@@ -7,6 +7,7 @@ import re
 from judge.report.tables import (
     Table,
     category_table,
+    confidence_table,
     extras_tables,
     position_table,
     results_table,
@@ -52,11 +53,8 @@ def render_markdown(summary: Summary) -> str:
              "", "## Significance", "", md_escape(significance_paragraph(summary))]
     if summary.conclusion:
         parts += ["", "## Conclusion", "", md_escape(summary.conclusion)]
-    tables = [results_table(summary), category_table(summary), position_table(summary)]
-    if summary.confidence:
-        tables.append(Table("Judge confidence", ["Confidence", "Verdicts"],
-                            [[k, str(v)] for k, v in summary.confidence.items()]))
-    tables += [*extras_tables(summary.extras), usage_table(summary)]
+    tables = [results_table(summary), category_table(summary), position_table(summary),
+              confidence_table(summary), *extras_tables(summary.extras), usage_table(summary)]
     for table in tables:
         if table is not None:
             parts += ["", md_table(table)]

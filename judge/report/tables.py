@@ -13,6 +13,7 @@ __all__ = [
     "Table",
     "category_table",
     "cell",
+    "confidence_table",
     "extras_tables",
     "position_table",
     "results_table",
@@ -79,6 +80,14 @@ def position_table(s: Summary) -> Table | None:
     if pb.consistency is not None:
         rows.append(_rate_row("Same verdict after swap", pb.consistency))
     return Table("Position bias", ["Measure", "Count", "Estimate", "Interval", "Method"], rows)
+
+
+def confidence_table(s: Summary) -> Table | None:
+    """How many verdicts the judge gave at each stated confidence, if it stated any."""
+    if not s.confidence:
+        return None
+    rows = [[level, str(count)] for level, count in s.confidence.items()]
+    return Table("Judge confidence", ["Confidence", "Verdicts"], rows)
 
 
 def usage_table(s: Summary) -> Table:

@@ -79,3 +79,12 @@ def test_write_reports_needs_a_summary(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a summary"):
         write_reports(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+def test_confidence_chart_from_rows_and_table_from_summary() -> None:
+    rows = [make_row(i, ("win", "loss", "tie")[i % 3], confidence=("high", "low")[i % 2]) for i in range(12)]
+    page = render_html(make_summary(rows), rows, None)
+    assert 'aria-label="Verdicts by confidence"' in page and "confidence low" in page
+    assert "<td>high</td><td>6</td>" in page
+    page = render_html(make_summary(rows), [], None)  # no audit rows: counts only, no chart
+    assert 'aria-label="Verdicts by confidence"' not in page and "<td>high</td><td>6</td>" in page
