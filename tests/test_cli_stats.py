@@ -1,0 +1,72 @@
+"""`judge stats` and `judge plan` from the command line: seed 001's 10 / 8 / 2 of 20, and real AlpacaEval files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scipy import stats as sps
+
+from judge.cli import main
+
+ALPACA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpaca_eval"
+
+
+def _seed001(tmp_path: Path) -> Path:
+    path = tmp_path / "seed001.csv"
+    rows = ["model"] * 10 + ["baseline"] * 8 + ["tie"] * 2
+    path.write_text("id,winner\n" + "".join(f"q{i},{w}\n" for i, w in enumerate(rows)))
+    return path
+
+
+def test_seed001_counts_are_direction_not_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _seed001(tmp_path)
+    assert main(["stats", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["counts"]["win"], summary["counts"]["loss"], summary["counts"]["tie"]) == (10, 8, 2)
+    p = summary["sign_test"]["pvalue"]
+    assert p == pytest.approx(sps.binomtest(10, 18).pvalue, abs=1e-12) and round(p, 3) == 0.815
+    assert summary["sign_test"]["significant"] is False
+    needed = summary["sign_test"]["pairs_for_power"]
+    assert needed is not None and 500 < needed < 2000  # ~0.5 vs 0.4 wins: hundreds of pairs, not 20
+    assert summary["preference"]["estimate"] == pytest.approx(0.55)
+    assert main(["stats", str(path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Not significant" in text and "direction, not evidence" in text
+    assert f"About {needed} pairs would be needed for 80 % power" in text
+
+
+def test_a_losing_finetune_is_told_plainly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lost.jsonl"
+    rows = ["baseline"] * 40 + ["model"] * 12 + ["tie"] * 8
+    path.write_text("".join(json.dumps({"id": str(i), "winner": w}) + "\n" for i, w in enumerate(rows)))
+    assert main(["stats", str(path)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "is WORSE than its base" in text and "should not replace the base" in text
+
+
+def test_plan_for_seed001_split(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--win", "0.5", "--loss", "0.4", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["tie"] == pytest.approx(0.1) and 500 < plan["pairs"] < 2000
+    assert main(["plan", "--win", "0.4", "--loss", "0.4"]) == 0
+    assert "no effect to detect" in capsys.readouterr().out
+    assert main(["plan", "--win", "0.8", "--loss", "0.4"]) == 2
+
+
+def test_stats_on_real_alpaca_eval_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
+    path = ALPACA / "vicuna-13b.gpt4.jsonl.gz"
+    assert main(["stats", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["counts"]["win"] + summary["counts"]["tie"] + summary["counts"]["loss"] == 805
+    theirs = summary["extras"]["alpaca_eval"]
+    assert summary["preference"]["estimate"] == pytest.approx(theirs["win_rate"] / 100 if theirs["win_rate"] > 1
+                                                              else theirs["win_rate"], abs=1e-9)
+
+
+def test_bad_verdict_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,winner\n1,model\n2,maybe\n")
+    assert main(["stats", str(path)]) == 2
+    assert f"{path}:3" in capsys.readouterr().err
