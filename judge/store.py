@@ -1,6 +1,7 @@
 """The run folder and its SQLite ledger.
 
-The ledger (``ledger.sqlite``, WAL, synchronous=FULL) records every request *before* it is
+The ledger (``ledger.sqlite``, WAL, synchronous=NORMAL: every commit survives a killed process;
+only an OS crash can lose the last few) records every request *before* it is
 sent and every raw reply *as it arrives*, keyed by a content hash of the request. A re-run
 of the same config finds finished calls there and never sends (or pays for) them again; a
 request left ``pending`` by a killed run is simply sent again. Generated outputs are cached
@@ -73,7 +74,7 @@ class Ledger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across kill -9, one fsync per checkpoint
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
