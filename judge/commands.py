@@ -1,12 +1,103 @@
-"""Subcommands beyond run/stats/plan: each registers its parser and sets ``handler``."""
+"""Subcommands beyond run/stats/plan: each registers its parser and sets ``handler``.
+
+``judge report PATH``   reports for a run folder, or for a verdict file (imported into results/)
+``judge audit RUN``     the judge's rationales in the terminal, filtered, exportable
+``judge check FILE``    the checks alone on an outputs file
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
 
 __all__ = ["register"]
+
+_out = Console(highlight=False)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from judge.report import write_reports
+
+    if args.path.is_dir():
+        written = write_reports(args.path)
+    else:
+        from judge.importing import import_verdicts
+
+        run_dir = import_verdicts(args.path, results=args.results, key_path=args.key)
+        written = [run_dir / "report.md", run_dir / "report.html"]
+    for path in written:
+        _out.print(f"wrote {path}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from judge.report import export_rows, filter_rows, load_run, print_audit
+
+    _, rows, _ = load_run(args.run)
+    chosen = filter_rows(rows, category=args.category, result=args.result, confidence=args.confidence,
+                         inconsistent=args.inconsistent, check_disagrees=args.check_disagrees,
+                         failed=args.failed, search=args.search)
+    if args.export:
+        count = export_rows(chosen, args.export)
+        _out.print(f"exported {count} of {len(rows)} comparisons to {args.export}")
+        return 0
+    print_audit(chosen, _out, reveal=args.reveal, max_lines=None if args.full else 12)
+    _out.print(f"{len(chosen)} of {len(rows)} comparisons")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from judge.checks import model_accuracy, run_checks
+    from judge.checks.runner import correctness
+    from judge.inputs import load_outputs, load_prompts, match_outputs
+
+    items = load_prompts(args.prompts)
+    outputs = load_outputs(args.outputs, "finetuned", model=args.outputs.stem)
+    match_outputs(items, outputs, args.outputs)
+    checks = run_checks(items, [outputs[i.id] for i in items], source=str(args.outputs))
+    rows = {item_id: entry for (item_id, _), entry in checks.items()}
+    if args.json:
+        _out.print_json(json.dumps(rows, default=str))
+        return 0
+    for item_id, entry in rows.items():
+        label = entry["degeneration"]["label"]
+        correct = entry.get("procedural", entry.get("toolcall", {})).get("correct")
+        verdict = "" if correct is None else ("  correct" if correct else "  wrong")
+        _out.print(f"{item_id}: {label}{verdict}")
+    right = correctness(checks)
+    if right:
+        acc = model_accuracy(right)
+        _out.print(f"accuracy: {json.dumps(acc.get('finetuned', acc), default=str)}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
-    del sub
+    p = sub.add_parser("report", help="write report.md and report.html for a run folder or a verdict file")
+    p.add_argument("path", type=Path, help="results/<run>/ or a verdict file (CSV/JSONL, AlpacaEval .jsonl.gz)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="where an imported file's run goes")
+    p.add_argument("--key", type=Path, help="key file when the winners are blind A/B labels")
+    p.set_defaults(handler=_report)
+
+    a = sub.add_parser("audit", help="read the judge's rationales: filter, search, export")
+    a.add_argument("run", type=Path)
+    a.add_argument("--category")
+    a.add_argument("--result", choices=["win", "loss", "tie"], help="un-blinded, fine-tuned side")
+    a.add_argument("--confidence", choices=["high", "medium", "low"])
+    a.add_argument("--inconsistent", action="store_true", help="only position-inconsistent pairs")
+    a.add_argument("--check-disagrees", action="store_true", help="only pairs where the judge contradicts a check")
+    a.add_argument("--failed", action="store_true", help="only failed / unparsed pairs")
+    a.add_argument("--search", help="text search in prompt, outputs and rationale")
+    a.add_argument("--reveal", action="store_true", help="show which model was A and B")
+    a.add_argument("--full", action="store_true", help="print whole texts and the raw reply")
+    a.add_argument("--export", type=Path, help="write the filtered rows to .csv or .jsonl instead")
+    a.set_defaults(handler=_audit)
+
+    c = sub.add_parser("check", help="run the checks (degeneration, execution, tool calls) on an outputs file")
+    c.add_argument("outputs", type=Path, help="JSONL of {id, output}")
+    c.add_argument("--prompts", type=Path, required=True, help="the prompt set the outputs answer")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(handler=_check)

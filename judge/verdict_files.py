@@ -32,7 +32,7 @@ from typing import IO, Any
 from judge.errors import InputError
 from judge.records import Outcome
 
-__all__ = ["alpaca_eval_preference", "is_alpaca_eval", "load_verdicts"]
+__all__ = ["alpaca_eval_preference", "is_alpaca_eval", "load_verdicts", "read_rows"]
 
 _SIDES = {"model": "win", "finetuned": "win", "baseline": "loss", "base": "loss", "tie": "tie", "draw": "tie"}
 _LABEL_COLUMNS = ("finetuned_label", "model_label")
@@ -72,6 +72,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(
             path, None, f"cannot read the file ({exc}): is it UTF-8 text (or gzip of it)?"
         ) from exc
+
+
+def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(1-based line, raw row) of a verdict file, for callers that need fields beyond the verdict."""
+    return _rows(Path(path))
 
 
 def _csv_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
