@@ -1,22 +1,20 @@
 """Read other tools' pairwise verdict files into :class:`~judge.records.Outcome` records.
 
-Accepted (CSV or JSONL, optionally gzip-compressed, chosen by the file suffix):
+Accepted (CSV, JSONL or a JSON array, optionally .gz, chosen by the file suffix):
 
 * a ``winner`` column naming a side: ``model``/``finetuned`` (win), ``baseline``/``base``
-  (loss), ``tie`` (or ``draw``), or ``failed`` for a pair the judge never decided;
-* a ``winner`` column with blind labels ``A``/``B``/``tie`` plus which label the model had:
-  a ``finetuned_label`` (or ``model_label``) column, or a key file (``key_path``) whose rows
-  hold ``id`` (or ``pair_id``/``item_id``) and ``finetuned_label``/``model_label`` (A/B) or
-  ``a_role`` (finetuned/base);
+  (loss), ``tie``/``draw``, or ``failed`` for a pair the judge never decided;
+* blind ``winner`` labels ``A``/``B``/``tie`` plus which label the model had: a
+  ``finetuned_label`` (or ``model_label``) column, or a key file (``key_path``) with ``id``
+  (or ``pair_id``/``item_id``) and ``finetuned_label``/``model_label`` (A/B) or ``a_role``;
 * AlpacaEval annotations: ``preference`` 1 = output_1 (the baseline) preferred -> loss,
-  2 = output_2 (the model) preferred -> win, 0 or 1.5 = draw -> tie; a weighted preference
-  in (1, 2) is rounded to the nearer side as AlpacaEval's discrete win rate does; a null
-  preference (AlpacaEval drops it as "not a preference") becomes a *failed* outcome, never
-  a loss. ``dataset`` is the category.
+  2 = output_2 (the model) -> win, 0 or 1.5 = draw -> tie; a weighted preference in (1, 2) goes
+  to the nearer side (AlpacaEval's discrete win rate); a null preference (AlpacaEval drops it)
+  becomes a *failed* outcome, never a loss. ``dataset`` is the category.
 
 Optional columns: ``id``, ``category``, ``confidence`` (high/medium/low), ``rationale``,
-``cluster`` (judge call; without it every row is its own cluster). Every bad row raises
-InputError naming the file and line and saying what to fix.
+``cluster`` (judge call; without it each row is its own cluster). A bad row raises InputError
+naming the file and line and saying what to fix.
 """
 
 from __future__ import annotations
@@ -51,9 +49,7 @@ def _kind(path: Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
     kind = suffixes[-1] if suffixes else ""
     if kind not in (".csv", ".jsonl", ".json"):
-        raise InputError(
-            path, None, "unknown file type: name it .csv, .jsonl (or .json lines), optionally .gz"
-        )
+        raise InputError(path, None, "unknown file type: name it .csv, .jsonl or .json, maybe .gz")
     return kind
 
 
@@ -69,9 +65,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             else:
                 yield from _json_rows(path, handle)
     except (UnicodeDecodeError, OSError, EOFError) as exc:
-        raise InputError(
-            path, None, f"cannot read the file ({exc}): is it UTF-8 text (or gzip of it)?"
-        ) from exc
+        raise InputError(path, None, f"cannot read the file ({exc}): is it UTF-8 text or gzip?") from exc
 
 
 def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -85,7 +79,7 @@ def _csv_rows(path: Path, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]
     for row in reader:
         if None in row:
             raise InputError(
-                path, start, f"more fields than the {len(reader.fieldnames or [])} header columns"
+                path, start, f"more fields than the {len(reader.fieldnames or [])} in the header"
             )
         yield start, row
         start = reader.line_num + 1
@@ -206,9 +200,7 @@ def _blind_result(path: Path, line: int, winner: str, label: str) -> str:
 def _confidence(path: Path, line: int, row: dict[str, Any]) -> str | None:
     value = _text(row, "confidence").lower()
     if value and value not in _CONFIDENCES:
-        raise InputError(
-            path, line, f"confidence {value!r} must be one of {', '.join(_CONFIDENCES)} or empty"
-        )
+        raise InputError(path, line, f"confidence {value!r} must be high, medium, low or empty")
     return value or None
 
 
@@ -225,15 +217,15 @@ def _winner_outcome(path: Path, line: int, row: dict[str, Any], key: dict[str, s
     if winner.lower() == "failed":
         reason = _text(row, "reason") or "failed in the source file"
         return Outcome.model_validate(common | {"status": "failed", "reason": reason})
-    if winner.lower() in _SIDES:
-        return Outcome.model_validate(common | {"status": "judged", "result": _SIDES[winner.lower()]})
-    if winner.upper() not in ("A", "B"):
-        raise InputError(
-            path,
-            line,
-            f"winner {winner!r} must be model/finetuned, baseline/base, tie, failed, or A/B with a key",
-        )
     label = next((_text(row, c).upper() for c in _LABEL_COLUMNS if _text(row, c)), key.get(ident, ""))
+    if winner.lower() in _SIDES:
+        # A blind tie keeps its labels (when known) so position views can count it.
+        blind_tie = winner.lower() in ("tie", "draw") and label in ("A", "B")
+        extra = {"finetuned_label": label, "judge_label": "tie"} if blind_tie else {}
+        return Outcome.model_validate(common | extra | {"status": "judged", "result": _SIDES[winner.lower()]})
+    if winner.upper() not in ("A", "B"):
+        msg = f"winner {winner!r} must be model/finetuned, baseline/base, tie, failed, or A/B with a key"
+        raise InputError(path, line, msg)
     result = _blind_result(path, line, winner.upper(), label)
     blind = {"status": "judged", "result": result, "finetuned_label": label, "judge_label": winner.upper()}
     return Outcome.model_validate(common | blind)
