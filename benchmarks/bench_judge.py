@@ -19,19 +19,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakeserver import FakeServer  # noqa: E402
+from fakeserver import FakeServer
 
-from judge.client import ChatClient, RetryPolicy  # noqa: E402
-from judge.config import JudgeSpec  # noqa: E402
-from judge.judging import JudgeStage, Templates  # noqa: E402
-from judge.records import BlindPair  # noqa: E402
-from judge.store import Ledger  # noqa: E402
+from judge.client import ChatClient, RetryPolicy
+from judge.config import JudgeSpec
+from judge.judging import JudgeStage, Templates
+from judge.records import BlindPair
+from judge.store import Ledger
 
 
 def _pairs(n: int) -> list[BlindPair]:
-    return [BlindPair(pair_id=f"p{i:07d}", prompt=f"What is {i} * 3? Explain.",
-                      output_a=f"{3 * i}. [good] Because {i} times 3 is {3 * i}." * 3,
-                      output_b=f"Maybe {3 * i + 1}, I think." * 3) for i in range(n)]
+    return [
+        BlindPair(
+            pair_id=f"p{i:07d}",
+            prompt=f"What is {i} * 3? Explain.",
+            output_a=f"{3 * i}. [good] Because {i} times 3 is {3 * i}." * 3,
+            output_b=f"Maybe {3 * i + 1}, I think." * 3,
+        )
+        for i in range(n)
+    ]
 
 
 def _serve(latency: float, url: mp.Queue[str], stop: mp.Event) -> None:  # type: ignore[type-arg]
@@ -43,8 +49,9 @@ def _serve(latency: float, url: mp.Queue[str], stop: mp.Event) -> None:  # type:
 async def _stage(base_url: str, pairs: list[BlindPair], concurrency: int, folder: Path) -> float:
     spec = JudgeSpec(model="bench", base_url=base_url, concurrency=concurrency)
     groups = [pairs[i : i + 5] for i in range(0, len(pairs), 5)]
-    async with ChatClient("bench", base_url=base_url, concurrency=concurrency,
-                          retry=RetryPolicy(attempts=1)) as client:
+    async with ChatClient(
+        "bench", base_url=base_url, concurrency=concurrency, retry=RetryPolicy(attempts=1)
+    ) as client:
         await client.chat([{"role": "user", "content": "warm up"}])  # SDK lazy imports, connection
         with Ledger(folder / "ledger.sqlite") as ledger:
             stage = JudgeStage(client, ledger, spec, Templates.load())

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from judge import stats
 from judge.blind import unblind
 from judge.conclusion import conclusion
 from judge.config import StatsOptions
-from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result
+from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winner
 from judge.summary import (
     CategorySummary,
     Counts,
@@ -42,11 +42,17 @@ _SIGN = {"win": 1, "tie": 0, "loss": -1}
 def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outcome:
     ok = [(k, j) for k, j in sorted(rounds, key=lambda r: r[0].round) if j.status == "ok" and j.verdict]
     first_key = min(rounds, key=lambda r: r[0].round)[0]
-    label = "A" if first_key.a_role == "finetuned" else "B"
+    label: Literal["A", "B"] = "A" if first_key.a_role == "finetuned" else "B"
     if not ok:
         reasons = "; ".join(sorted({j.reason or "no verdict" for _, j in rounds}))
-        return Outcome(item_id=item.id, category=item.category, status="failed", finetuned_label=label,
-                       cluster="+".join(j.call_id or "" for _, j in rounds), reason=reasons)
+        return Outcome(
+            item_id=item.id,
+            category=item.category,
+            status="failed",
+            finetuned_label=label,
+            cluster="+".join(j.call_id or "" for _, j in rounds),
+            reason=reasons,
+        )
     results = [unblind(k, j.verdict.winner) for k, j in ok if j.verdict]
     key0, j0 = ok[0]
     assert j0.verdict is not None
@@ -55,10 +61,17 @@ def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outco
     criteria = {name: unblind(key0, winner) for name, winner in j0.verdict.criteria.items()}
     partial = len(ok) < len(rounds)
     return Outcome(
-        item_id=item.id, category=item.category, status="judged", result=result,
-        finetuned_label=label, judge_label=j0.verdict.winner if key0.round == 0 else None,
-        confidence=j0.verdict.confidence, criteria=criteria, rationale=j0.verdict.rationale,
-        cluster="+".join(sorted({j.call_id or "" for _, j in ok})), position_consistent=consistent,
+        item_id=item.id,
+        category=item.category,
+        status="judged",
+        result=result,
+        finetuned_label=label,
+        judge_label=j0.verdict.winner if key0.round == 0 else None,
+        confidence=j0.verdict.confidence,
+        criteria=criteria,
+        rationale=j0.verdict.rationale,
+        cluster="+".join(sorted({j.call_id or "" for _, j in ok})),
+        position_consistent=consistent,
         reason="only one order got a verdict" if partial else None,
     )
 
@@ -93,8 +106,16 @@ def build_outcomes(
     for item in items:
         if item.id in decided:
             result, reason = decided[item.id]
-            outcomes.append(Outcome(item_id=item.id, category=item.category, status="decided_by_check",
-                                    result=result, reason=reason, cluster=f"check:{item.id}"))
+            outcomes.append(
+                Outcome(
+                    item_id=item.id,
+                    category=item.category,
+                    status="decided_by_check",
+                    result=result,
+                    reason=reason,
+                    cluster=f"check:{item.id}",
+                )
+            )
         else:
             outcomes.append(_combine(item, by_item[item.id]))
     return outcomes
@@ -118,7 +139,7 @@ class RunFacts:
     models: dict[str, str]
     judge: dict[str, str] = field(default_factory=dict)
     usage: UsageSummary = field(default_factory=UsageSummary)
-    label_counts: Counter[str] = field(default_factory=Counter)  # blind labels chosen, all rounds
+    label_counts: Counter[Winner] = field(default_factory=Counter)  # blind labels chosen, all rounds
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,22 +149,40 @@ def _num(x: float) -> float | None:
 
 def _rate(k: int, n: int, level: float) -> Rate:
     ci = stats.proportion(k, n).confidence_interval(level=level, method="wilson")
-    return Rate(k=k, n=n, estimate=k / n if n else None, ci_low=ci.low if n else None,
-                ci_high=ci.high if n else None, level=level, method="wilson")
+    return Rate(
+        k=k,
+        n=n,
+        estimate=k / n if n else None,
+        ci_low=ci.low if n else None,
+        ci_high=ci.high if n else None,
+        level=level,
+        method="wilson",
+    )
 
 
 def _estimate(res: stats.BootstrapResult | None, level: float, method: str) -> Estimate:
     if res is None:
         return Estimate(estimate=None, se=None, ci_low=None, ci_high=None, level=level, method=method)
-    return Estimate(estimate=_num(res.statistic), se=_num(res.standard_error), ci_low=_num(res.ci.low),
-                    ci_high=_num(res.ci.high), level=level, method=method)
+    return Estimate(
+        estimate=_num(res.statistic),
+        se=_num(res.standard_error),
+        ci_low=_num(res.ci.low),
+        ci_high=_num(res.ci.high),
+        level=level,
+        method=method,
+    )
 
 
 def _counts(df: pd.DataFrame) -> Counts:
     judged = df[df.status != "failed"]
     c = Counter(judged.result)
-    return Counts(win=c["win"], tie=c["tie"], loss=c["loss"], failed=int((df.status == "failed").sum()),
-                  decided_by_check=int((df.status == "decided_by_check").sum()))
+    return Counts(
+        win=c["win"],
+        tie=c["tie"],
+        loss=c["loss"],
+        failed=int((df.status == "failed").sum()),
+        decided_by_check=int((df.status == "decided_by_check").sum()),
+    )
 
 
 def _bootstrap(df: pd.DataFrame, opts: StatsOptions, what: str) -> stats.BootstrapResult | None:
@@ -152,18 +191,28 @@ def _bootstrap(df: pd.DataFrame, opts: StatsOptions, what: str) -> stats.Bootstr
         return None
     fn = stats.preference if what == "preference" else stats.net_win_rate
     values = judged.result.map(_SCORE if what == "preference" else _SIGN).to_numpy(dtype=float)
-    return fn(values, judged.cluster.to_numpy(), level=opts.level, n_resamples=opts.bootstrap_resamples, seed=0)
+    return fn(
+        values, judged.cluster.to_numpy(), level=opts.level, n_resamples=opts.bootstrap_resamples, seed=0
+    )
 
 
 def _sign(counts: Counts, opts: StatsOptions) -> SignTest:
     if counts.win + counts.loss == 0:
-        return SignTest(wins=0, losses=0, pvalue=None, alpha=opts.alpha, significant=False,
-                        power_target=opts.power)
+        return SignTest(
+            wins=0, losses=0, pvalue=None, alpha=opts.alpha, significant=False, power_target=opts.power
+        )
     p = stats.sign_test(counts.win, counts.loss).pvalue
     n = counts.n
     needed = stats.pairs_for_power(counts.win / n, counts.loss / n, power=opts.power, alpha=opts.alpha)
-    return SignTest(wins=counts.win, losses=counts.loss, pvalue=float(p), alpha=opts.alpha,
-                    significant=bool(p < opts.alpha), pairs_for_power=needed, power_target=opts.power)
+    return SignTest(
+        wins=counts.win,
+        losses=counts.loss,
+        pvalue=float(p),
+        alpha=opts.alpha,
+        significant=bool(p < opts.alpha),
+        pairs_for_power=needed,
+        power_target=opts.power,
+    )
 
 
 def _categories(df: pd.DataFrame, opts: StatsOptions) -> list[CategorySummary]:
@@ -172,17 +221,26 @@ def _categories(df: pd.DataFrame, opts: StatsOptions) -> list[CategorySummary]:
     parts = []
     for category, group in df.groupby("category", sort=True):
         counts = _counts(group)
-        parts.append(CategorySummary(
-            category=str(category), counts=counts,
-            preference=_estimate(_bootstrap(group, opts, "preference"), opts.level, _PREF_METHOD),
-            sign_test=_sign(counts, opts)))
+        parts.append(
+            CategorySummary(
+                category=str(category),
+                counts=counts,
+                preference=_estimate(_bootstrap(group, opts, "preference"), opts.level, _PREF_METHOD),
+                sign_test=_sign(counts, opts),
+            )
+        )
     pvalues = [c.sign_test.pvalue for c in parts]
     valid = [i for i, p in enumerate(pvalues) if p is not None]
     if valid:
         adjusted = stats.holm(np.array([pvalues[i] for i in valid]))
         for i, adj in zip(valid, adjusted, strict=True):
-            parts[i] = parts[i].model_copy(update={"sign_test": parts[i].sign_test.model_copy(
-                update={"pvalue_holm": float(adj), "significant": bool(adj < opts.alpha)})})
+            parts[i] = parts[i].model_copy(
+                update={
+                    "sign_test": parts[i].sign_test.model_copy(
+                        update={"pvalue_holm": float(adj), "significant": bool(adj < opts.alpha)}
+                    )
+                }
+            )
     return parts
 
 
@@ -209,12 +267,21 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
     net = _estimate(_bootstrap(df, opts, "net"), opts.level, "(W - L)/n; bootstrap CI resampling judge calls")
     confidence = Counter(df[df.status == "judged"].confidence.dropna()) if n else Counter()
     return Summary(
-        run_id=facts.run_id, created=datetime.now(UTC).isoformat(timespec="seconds"), models=facts.models,
-        judge=facts.judge, counts=counts, win_rate=_rate(counts.win, n, opts.level),
-        loss_rate=_rate(counts.loss, n, opts.level), tie_rate=_rate(counts.tie, n, opts.level),
-        preference=preference, net_win_rate=net, sign_test=sign,
+        run_id=facts.run_id,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        models=facts.models,
+        judge=facts.judge,
+        counts=counts,
+        win_rate=_rate(counts.win, n, opts.level),
+        loss_rate=_rate(counts.loss, n, opts.level),
+        tie_rate=_rate(counts.tie, n, opts.level),
+        preference=preference,
+        net_win_rate=net,
+        sign_test=sign,
         position_bias=_position_bias(df, facts, opts.level),
         confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")},
-        per_category=_categories(df, opts), usage=facts.usage,
-        conclusion=conclusion(counts, preference, sign, facts.models), extras=facts.extras,
+        per_category=_categories(df, opts),
+        usage=facts.usage,
+        conclusion=conclusion(counts, preference, sign, facts.models),
+        extras=facts.extras,
     )

@@ -15,8 +15,9 @@ from judge.summary import Summary
 __all__ = ["compare", "plan", "stats_for_file"]
 
 
-def compare(config: RunConfig | str | Path | dict[str, Any], *, dry_run: bool = False,
-            show_progress: bool = False) -> CompareResult | DryRun:
+def compare(
+    config: RunConfig | str | Path | dict[str, Any], *, dry_run: bool = False, show_progress: bool = False
+) -> CompareResult | DryRun:
     """Run a blind comparison of a fine-tuned model against its base.
 
     Args:
@@ -39,8 +40,9 @@ def compare(config: RunConfig | str | Path | dict[str, Any], *, dry_run: bool = 
     return run_comparison(config, dry_run=dry_run, show_progress=show_progress)
 
 
-def stats_for_file(path: str | Path, *, key_path: str | Path | None = None, alpha: float = 0.05,
-                   level: float = 0.95) -> Summary:
+def stats_for_file(
+    path: str | Path, *, key_path: str | Path | None = None, alpha: float = 0.05, level: float = 0.95
+) -> Summary:
     """The run statistics for an existing file of pairwise verdicts.
 
     Args:
@@ -53,8 +55,11 @@ def stats_for_file(path: str | Path, *, key_path: str | Path | None = None, alph
     from judge.verdict_files import load_verdicts
 
     outcomes = load_verdicts(Path(path), key_path=Path(key_path) if key_path else None)
-    facts = RunFacts(run_id=Path(path).name, models={"finetuned": "model", "base": "baseline"},
-                     extras=_external_extras(Path(path)))
+    facts = RunFacts(
+        run_id=Path(path).name,
+        models={"finetuned": "model", "base": "baseline"},
+        extras=_external_extras(Path(path)),
+    )
     return aggregate.summarize(outcomes, facts, StatsOptions(alpha=alpha, level=level))
 
 
@@ -81,6 +86,16 @@ def plan(win: float, loss: float, *, power: float = 0.8, alpha: float = 0.05) ->
     if pairs is None:
         text = f"At {split} there is no effect to detect: no number of pairs gives {power:.0%} power."
     else:
-        text = (f"At {split}, about {pairs} pairs give {power:.0%} power to detect the difference with a "
-                f"two-sided sign test at alpha = {alpha} (exact binomial computation).")
-    return {"win": win, "tie": tie, "loss": loss, "power": power, "alpha": alpha, "pairs": pairs, "text": text}
+        text = (
+            f"At {split}, about {pairs} pairs give {power:.0%} power to detect the difference with a "
+            f"two-sided sign test at alpha = {alpha} (exact binomial computation)."
+        )
+    return {
+        "win": win,
+        "tie": tie,
+        "loss": loss,
+        "power": power,
+        "alpha": alpha,
+        "pairs": pairs,
+        "text": text,
+    }

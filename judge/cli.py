@@ -35,7 +35,9 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("stats", help="statistics for an existing file of pairwise verdicts (CSV/JSONL, AlpacaEval)")
+    p = sub.add_parser(
+        "stats", help="statistics for an existing file of pairwise verdicts (CSV/JSONL, AlpacaEval)"
+    )
     p.add_argument("file", type=Path)
     p.add_argument("--key", type=Path, help="key file when the winner column says A/B/tie")
     p.add_argument("--alpha", type=float, default=0.05)

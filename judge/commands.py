@@ -37,9 +37,16 @@ def _audit(args: argparse.Namespace) -> int:
     from judge.report import export_rows, filter_rows, load_run, print_audit
 
     _, rows, _ = load_run(args.run)
-    chosen = filter_rows(rows, category=args.category, result=args.result, confidence=args.confidence,
-                         inconsistent=args.inconsistent, check_disagrees=args.check_disagrees,
-                         failed=args.failed, search=args.search)
+    chosen = filter_rows(
+        rows,
+        category=args.category,
+        result=args.result,
+        confidence=args.confidence,
+        inconsistent=args.inconsistent,
+        check_disagrees=args.check_disagrees,
+        failed=args.failed,
+        search=args.search,
+    )
     if args.export:
         count = export_rows(chosen, args.export)
         _out.print(f"exported {count} of {len(rows)} comparisons to {args.export}")
@@ -77,7 +84,9 @@ def _check(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
     p = sub.add_parser("report", help="write report.md and report.html for a run folder or a verdict file")
-    p.add_argument("path", type=Path, help="results/<run>/ or a verdict file (CSV/JSONL, AlpacaEval .jsonl.gz)")
+    p.add_argument(
+        "path", type=Path, help="results/<run>/ or a verdict file (CSV/JSONL, AlpacaEval .jsonl.gz)"
+    )
     p.add_argument("--results", type=Path, default=Path("results"), help="where an imported file's run goes")
     p.add_argument("--key", type=Path, help="key file when the winners are blind A/B labels")
     p.set_defaults(handler=_report)
@@ -88,7 +97,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--result", choices=["win", "loss", "tie"], help="un-blinded, fine-tuned side")
     a.add_argument("--confidence", choices=["high", "medium", "low"])
     a.add_argument("--inconsistent", action="store_true", help="only position-inconsistent pairs")
-    a.add_argument("--check-disagrees", action="store_true", help="only pairs where the judge contradicts a check")
+    a.add_argument(
+        "--check-disagrees", action="store_true", help="only pairs where the judge contradicts a check"
+    )
     a.add_argument("--failed", action="store_true", help="only failed / unparsed pairs")
     a.add_argument("--search", help="text search in prompt, outputs and rationale")
     a.add_argument("--reveal", action="store_true", help="show which model was A and B")
@@ -96,7 +107,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--export", type=Path, help="write the filtered rows to .csv or .jsonl instead")
     a.set_defaults(handler=_audit)
 
-    c = sub.add_parser("check", help="run the checks (degeneration, execution, tool calls) on an outputs file")
+    c = sub.add_parser(
+        "check", help="run the checks (degeneration, execution, tool calls) on an outputs file"
+    )
     c.add_argument("outputs", type=Path, help="JSONL of {id, output}")
     c.add_argument("--prompts", type=Path, required=True, help="the prompt set the outputs answer")
     c.add_argument("--json", action="store_true")

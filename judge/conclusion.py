@@ -32,8 +32,10 @@ def _preference(p: Estimate) -> str:
 def _power(s: SignTest) -> str:
     if s.pairs_for_power is None:
         return " The observed split shows no direction, so no sample size would make it significant."
-    return (f" About {s.pairs_for_power} pairs would be needed for {100 * s.power_target:.0f} % power "
-            f"at the observed split.")
+    return (
+        f" About {s.pairs_for_power} pairs would be needed for {100 * s.power_target:.0f} % power "
+        f"at the observed split."
+    )
 
 
 def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dict[str, str]) -> str:
@@ -46,21 +48,36 @@ def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dic
     else:
         p = f"two-sided sign test p = {sign.pvalue:.3g}"
         if sign.significant and counts.loss > counts.win:
-            text = (f"{ft} is WORSE than its base {base}: it {_tally(counts)}{_preference(preference)}; "
-                    f"{p}, significant at alpha = {sign.alpha}. The fine-tune should not replace the base "
-                    f"on this evidence.")
+            text = (
+                f"{ft} is WORSE than its base {base}: it {_tally(counts)}{_preference(preference)}; "
+                f"{p}, significant at alpha = {sign.alpha}. The fine-tune should not replace the base "
+                f"on this evidence."
+            )
         elif sign.significant:
-            text = (f"{ft} beats its base {base}: it {_tally(counts)}{_preference(preference)}; "
-                    f"{p}, significant at alpha = {sign.alpha}.")
+            text = (
+                f"{ft} beats its base {base}: it {_tally(counts)}{_preference(preference)}; "
+                f"{p}, significant at alpha = {sign.alpha}."
+            )
         else:
-            lean = ("leans towards the fine-tune" if counts.win > counts.loss
-                    else "leans towards the base" if counts.loss > counts.win else "shows no lean")
-            text = (f"Not significant: {ft} {_tally(counts)}{_preference(preference)}; {p} "
-                    f"(alpha = {sign.alpha}). The result {lean}, but this is direction, not evidence: "
-                    f"the data are consistent with no difference.{_power(sign)}")
+            lean = (
+                "leans towards the fine-tune"
+                if counts.win > counts.loss
+                else "leans towards the base"
+                if counts.loss > counts.win
+                else "shows no lean"
+            )
+            text = (
+                f"Not significant: {ft} {_tally(counts)}{_preference(preference)}; {p} "
+                f"(alpha = {sign.alpha}). The result {lean}, but this is direction, not evidence: "
+                f"the data are consistent with no difference.{_power(sign)}"
+            )
     if counts.failed:
-        text += (f" {counts.failed} pair(s) got no valid verdict after retries; they are excluded, "
-                 f"not counted as losses.")
+        text += (
+            f" {counts.failed} pair(s) got no valid verdict after retries; they are excluded, "
+            f"not counted as losses."
+        )
     if counts.decided_by_check:
-        text += f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), not by the judge."
+        text += (
+            f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), not by the judge."
+        )
     return text

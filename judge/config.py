@@ -54,7 +54,9 @@ class JudgeSpec(_Section):
     backoff: float = Field(default=1.0, gt=0, le=60, description="First retry wait in seconds (doubles).")
     max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks for ids missing from a reply.")
     price_input_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M prompt tokens.")
-    price_output_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M completion tokens.")
+    price_output_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M completion tokens."
+    )
     prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
 
 
@@ -75,7 +77,9 @@ class RunConfig(_Section):
     seed: int = Field(default=0, description="Run seed: fixes blinding positions and batch order.")
     results: Path = Field(default=Path("results"))
     limit: int | None = Field(default=None, ge=1, description="Use only the first N prompts.")
-    decide_degenerate: bool = Field(default=False, description="Decide pairs with a degenerate side unjudged.")
+    decide_degenerate: bool = Field(
+        default=False, description="Decide pairs with a degenerate side unjudged."
+    )
     models: dict[Literal["finetuned", "base"], ModelSpec]
     judge: JudgeSpec = Field(default_factory=JudgeSpec)
     stats: StatsOptions = Field(default_factory=StatsOptions)
@@ -93,7 +97,7 @@ def _reject_secrets(data: Any, path: Path, trail: str = "") -> None:
             if key.lower() in {"api_key", "apikey", "key", "token", "secret"}:
                 raise ConfigError(
                     f"{path}: [{trail or 'top'}] holds {key!r}; keys never go in config files. "
-                    f"Put it in an environment variable and name it with api_key_env = \"OPENAI_API_KEY\"."
+                    f'Put it in an environment variable and name it with api_key_env = "OPENAI_API_KEY".'
                 )
             _reject_secrets(value, path, f"{trail}.{key}" if trail else key)
 
@@ -136,9 +140,7 @@ def config_from_dict(data: dict[str, Any], *, base: Path, source: Path | None = 
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']}" for err in exc.errors())
         raise ConfigError(f"{where}: {problems}") from None
 
 

@@ -28,7 +28,9 @@ def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[s
     return outputs
 
 
-def outputs_for(spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None) -> dict[str, Generation]:
+def outputs_for(
+    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None
+) -> dict[str, Generation]:
     """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend."""
     found = file_outputs(spec, role, items)
     if found is not None:

@@ -40,19 +40,26 @@ def _row(outcome: Outcome, raw: dict[str, Any]) -> AuditRow:
     rationale, raw_text = _rationale(raw.get("raw_completion"))
     label = {"win": "B", "loss": "A", "tie": "tie"}.get(outcome.result or "")
     return AuditRow(
-        item_id=outcome.item_id, category=outcome.category, pair_id=outcome.item_id,
+        item_id=outcome.item_id,
+        category=outcome.category,
+        pair_id=outcome.item_id,
         prompt=str(raw.get("instruction") or raw.get("prompt") or ""),
         output_a=str(raw.get("output_1") or raw.get("output_base") or ""),
         output_b=str(raw.get("output_2") or raw.get("output_model") or ""),
-        a_role="base", status=outcome.status, judge_label=label,  # type: ignore[arg-type]
-        result=outcome.result, confidence=outcome.confidence, rationale=rationale or outcome.rationale,
+        a_role="base",
+        status=outcome.status,
+        judge_label=label,  # type: ignore[arg-type]
+        result=outcome.result,
+        confidence=outcome.confidence,
+        rationale=rationale or outcome.rationale,
         raw_reply=raw_text or json.dumps({"preference": raw.get("preference", raw.get("winner"))}),
         reason=outcome.reason,
     )
 
 
-def import_verdicts(path: Path, *, results: Path = Path("results"), key_path: Path | None = None,
-                    name: str | None = None) -> Path:
+def import_verdicts(
+    path: Path, *, results: Path = Path("results"), key_path: Path | None = None, name: str | None = None
+) -> Path:
     """Write a run folder for a verdict file and return it (reports included)."""
     from judge.report import write_reports
 
@@ -60,14 +67,23 @@ def import_verdicts(path: Path, *, results: Path = Path("results"), key_path: Pa
     raws = [row for _, row in read_rows(path)]
     first = raws[0] if raws else {}
     alpaca = is_alpaca_eval(path)
-    models = {"finetuned": str(first.get("generator_2", "model")), "base": str(first.get("generator_1", "baseline"))}
-    extras: dict[str, Any] = {"import": {"file": path.name, "rows": len(outcomes), "position_recorded": False}}
+    models = {
+        "finetuned": str(first.get("generator_2", "model")),
+        "base": str(first.get("generator_1", "baseline")),
+    }
+    extras: dict[str, Any] = {
+        "import": {"file": path.name, "rows": len(outcomes), "position_recorded": False}
+    }
     if alpaca:
         from judge.verdict_files import alpaca_eval_preference
 
         extras["alpaca_eval"] = alpaca_eval_preference(path)
-    facts = RunFacts(run_id=name or path.name.split(".")[0], models=models,
-                     judge={"model": str(first.get("annotator", "unknown")), "source": path.name}, extras=extras)
+    facts = RunFacts(
+        run_id=name or path.name.split(".")[0],
+        models=models,
+        judge={"model": str(first.get("annotator", "unknown")), "source": path.name},
+        extras=extras,
+    )
     summary = aggregate.summarize(outcomes, facts, StatsOptions())
     run_dir = results / facts.run_id
     write_jsonl(run_dir / "outcomes.jsonl", outcomes)

@@ -47,7 +47,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         except json.JSONDecodeError as exc:
             raise InputError(path, number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(row, dict):
-            raise InputError(path, number, "each line must be a JSON object like {\"id\": ..., ...}")
+            raise InputError(path, number, 'each line must be a JSON object like {"id": ..., ...}')
         yield number, row
 
 
@@ -57,7 +57,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(path, 1, "empty CSV: the first line must name the columns (id,prompt,...)")
     for row in reader:
         if None in row:
-            raise InputError(path, reader.line_num, "more values than column names; quote fields holding commas")
+            raise InputError(
+                path, reader.line_num, "more values than column names; quote fields holding commas"
+            )
         yield reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}
 
 

@@ -11,7 +11,7 @@ dropped and a failure is never a verdict.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -27,8 +27,10 @@ __all__ = ["ChatLike", "JudgeStage", "Templates", "render_messages"]
 
 
 class _Reply(Protocol):
-    text: str
-    usage: Usage
+    @property
+    def text(self) -> str: ...
+    @property
+    def usage(self) -> Usage: ...
 
 
 class ChatLike(Protocol):
@@ -36,7 +38,7 @@ class ChatLike(Protocol):
 
     async def chat(
         self,
-        messages: list[dict[str, str]],
+        messages: Sequence[Mapping[str, Any]],
         *,
         json_schema: dict[str, Any] | None = None,
         temperature: float = 0.0,
@@ -59,8 +61,10 @@ class Templates:
         """Read templates from ``folder`` (default: the shipped prompts/)."""
         folder = folder or prompts_dir()
         try:
-            text = {n: (folder / f"{n}.md").read_text(encoding="utf-8") for n in
-                    ("judge_system", "batch", "comparison", "criteria")}
+            text = {
+                n: (folder / f"{n}.md").read_text(encoding="utf-8")
+                for n in ("judge_system", "batch", "comparison", "criteria")
+            }
         except FileNotFoundError as exc:
             raise ConfigError(f"judge prompt template missing: {exc.filename}") from None
         known = dict(
@@ -69,7 +73,9 @@ class Templates:
             if name.strip() and not name.startswith("#")
         )
         chosen = {n: known.get(n, n.replace("_", " ")) for n in (names or tuple(known))}
-        return cls(text["judge_system"].strip(), Template(text["batch"]), Template(text["comparison"]), chosen)
+        return cls(
+            text["judge_system"].strip(), Template(text["batch"]), Template(text["comparison"]), chosen
+        )
 
 
 def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[str, str]]:
@@ -103,7 +109,7 @@ class JudgeStage:
     templates: Templates
     on_call: Callable[[int, Usage, bool], None] | None = None  # (pairs done, usage, cached)
     raw_replies: dict[str, str] = field(default_factory=dict)
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cached_calls: int = 0
 
@@ -113,12 +119,17 @@ class JudgeStage:
         return {j.pair_id: j for part in results for j in part}
 
     @staticmethod
-    def request_for(spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
-                    ) -> tuple[str, dict[str, Any]]:
+    def request_for(
+        spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
+    ) -> tuple[str, dict[str, Any]]:
         """The ledger key and request body of one call (the key also covers the attempt number)."""
         ids = [p.pair_id for p in pairs]
-        request = {"model": spec.model, "messages": render_messages(pairs, templates),
-                   "temperature": spec.temperature, "schema": reply_schema(ids, tuple(templates.criteria))}
+        request = {
+            "model": spec.model,
+            "messages": render_messages(pairs, templates),
+            "temperature": spec.temperature,
+            "schema": reply_schema(ids, tuple(templates.criteria)),
+        }
         return content_key({**request, "attempt": attempt}), request
 
     async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str]:
@@ -132,8 +143,11 @@ class JudgeStage:
         self.ledger.begin(key, "judge", request)
         try:
             reply = await self.client.chat(
-                messages, json_schema=request["schema"], temperature=self.spec.temperature,
-                max_tokens=self.spec.max_tokens, seed=0,
+                messages,
+                json_schema=request["schema"],
+                temperature=self.spec.temperature,
+                max_tokens=self.spec.max_tokens,
+                seed=0,
             )
         except APIError as exc:
             self.ledger.fail(key, str(exc))
@@ -147,8 +161,10 @@ class JudgeStage:
         self.calls += 1
         self.cached_calls += int(cached)
         if not cached:
-            self.usage = Usage(prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
-                               completion_tokens=self.usage.completion_tokens + usage.completion_tokens)
+            self.usage = Usage(
+                prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
+                completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
+            )
         if self.on_call:
             self.on_call(n, usage, cached)
 
@@ -172,8 +188,9 @@ class JudgeStage:
                     last_call[p.pair_id] = key
                 parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
                 for pid, verdict in parsed.verdicts.items():
-                    done[pid] = Judgment(pair_id=pid, status="ok", verdict=verdict, call_id=key,
-                                         attempts=attempts[pid])
+                    done[pid] = Judgment(
+                        pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts[pid]
+                    )
                 reasons.update(parsed.problems)
                 left = [p for p in chunk if p.pair_id in parsed.problems]
                 if not left:
@@ -182,8 +199,14 @@ class JudgeStage:
                 next_queue.extend(left[i : i + size] for i in range(0, len(left), size))
             queue, attempt = next_queue, attempt + 1
         failed = [
-            Judgment(pair_id=p.pair_id, status="failed", attempts=attempts[p.pair_id],
-                     reason=reasons.get(p.pair_id, "not judged"), call_id=last_call.get(p.pair_id))
-            for p in batch if p.pair_id not in done
+            Judgment(
+                pair_id=p.pair_id,
+                status="failed",
+                attempts=attempts[p.pair_id],
+                reason=reasons.get(p.pair_id, "not judged"),
+                call_id=last_call.get(p.pair_id),
+            )
+            for p in batch
+            if p.pair_id not in done
         ]
         return [done[p.pair_id] for p in batch if p.pair_id in done] + failed

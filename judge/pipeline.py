@@ -24,8 +24,18 @@ from judge.client import ChatClient, Prices, RetryPolicy
 from judge.config import RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
+from judge.records import (
+    AuditRow,
+    BlindKey,
+    BlindPair,
+    Generation,
+    Judgment,
+    Outcome,
+    PromptItem,
+    Result,
+    Role,
+)
 from judge.screen import apply_checks, truth_extras
-from judge.records import AuditRow, BlindKey, BlindPair, Generation, Judgment, Outcome, PromptItem, Result, Role
 from judge.store import Ledger, write_atomic, write_jsonl
 from judge.summary import Summary, UsageSummary
 
@@ -60,11 +70,16 @@ class DryRun:
 
     def describe(self) -> str:
         """The estimate in words."""
-        cost = "unknown (set price_input_per_mtok / price_output_per_mtok)" if self.cost_usd is None \
+        cost = (
+            "unknown (set price_input_per_mtok / price_output_per_mtok)"
+            if self.cost_usd is None
             else f"about ${self.cost_usd:.4f}"
-        return (f"{self.pairs} pairs in {self.calls} judge calls ({self.cached_calls} already in the ledger); "
-                f"about {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens "
-                f"(estimated at 4 characters a token); cost {cost}.")
+        )
+        return (
+            f"{self.pairs} pairs in {self.calls} judge calls ({self.cached_calls} already in the ledger); "
+            f"about {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens "
+            f"(estimated at 4 characters a token); cost {cost}."
+        )
 
 
 def _prices(config: RunConfig) -> Prices | None:
@@ -74,7 +89,9 @@ def _prices(config: RunConfig) -> Prices | None:
     return Prices(j.price_input_per_mtok, j.price_output_per_mtok)
 
 
-def _load_side(config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger | None) -> dict[str, Generation]:
+def _load_side(
+    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger | None
+) -> dict[str, Generation]:
     from judge.generate import outputs_for  # stage 1 (generation backends imported only when used)
 
     return outputs_for(config.models[role], role, items, ledger)
@@ -99,48 +116,101 @@ def _snapshot(config: RunConfig, run_dir: Path) -> None:
     write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
 
 
-def _audit_row(item: PromptItem, pair: BlindPair, key: BlindKey, j: Judgment | None, outcome: Outcome,
-               raw: dict[str, str], checks: dict[str, Any]) -> AuditRow:
+def _audit_row(
+    item: PromptItem,
+    pair: BlindPair,
+    key: BlindKey,
+    j: Judgment | None,
+    outcome: Outcome,
+    raw: dict[str, str],
+    checks: dict[str, Any],
+) -> AuditRow:
     verdict = j.verdict if j else None
     status = outcome.status if j is None else ("judged" if verdict else "failed")
     return AuditRow(
-        item_id=item.id, category=item.category, round=key.round, pair_id=pair.pair_id, prompt=pair.prompt,
-        reference=pair.reference, output_a=pair.output_a, output_b=pair.output_b, a_role=key.a_role,
-        status=status, judge_label=verdict.winner if verdict else None,
+        item_id=item.id,
+        category=item.category,
+        round=key.round,
+        pair_id=pair.pair_id,
+        prompt=pair.prompt,
+        reference=pair.reference,
+        output_a=pair.output_a,
+        output_b=pair.output_b,
+        a_role=key.a_role,
+        status=status,
+        judge_label=verdict.winner if verdict else None,
         result=unblind(key, verdict.winner) if verdict else (outcome.result if j is None else None),
-        confidence=verdict.confidence if verdict else None, criteria=verdict.criteria if verdict else {},
-        rationale=verdict.rationale if verdict else "", raw_reply=raw.get(j.call_id or "", "") if j else "",
-        reason=j.reason if j else outcome.reason, position_consistent=outcome.position_consistent, checks=checks)
+        confidence=verdict.confidence if verdict else None,
+        criteria=verdict.criteria if verdict else {},
+        rationale=verdict.rationale if verdict else "",
+        raw_reply=raw.get(j.call_id or "", "") if j else "",
+        reason=j.reason if j else outcome.reason,
+        position_consistent=outcome.position_consistent,
+        checks=checks,
+    )
 
 
-def _audit(items: list[PromptItem], pairs: list[BlindPair], keys: list[BlindKey], judgments: dict[str, Judgment],
-           raw: dict[str, str], outcomes: dict[str, Outcome], gens: dict[Role, dict[str, Generation]]
-           ) -> list[AuditRow]:
+def _audit(
+    items: list[PromptItem],
+    pairs: list[BlindPair],
+    keys: list[BlindKey],
+    judgments: dict[str, Judgment],
+    raw: dict[str, str],
+    outcomes: dict[str, Outcome],
+    gens: dict[Role, dict[str, Generation]],
+) -> list[AuditRow]:
     by_id = {i.id: i for i in items}
     return [
-        _audit_row(by_id[k.item_id], p, k, judgments.get(p.pair_id), outcomes[k.item_id], raw,
-                   {role: gens[role][k.item_id].checks for role in ROLES})
+        _audit_row(
+            by_id[k.item_id],
+            p,
+            k,
+            judgments.get(p.pair_id),
+            outcomes[k.item_id],
+            raw,
+            {role: gens[role][k.item_id].checks for role in ROLES},
+        )
         for p, k in zip(pairs, keys, strict=True)
     ]
 
 
-def _estimate(config: RunConfig, groups: list[list[BlindPair]], ledger: Ledger, templates: Templates) -> DryRun:
+def _estimate(
+    config: RunConfig, groups: list[list[BlindPair]], ledger: Ledger, templates: Templates
+) -> DryRun:
     chars = [sum(len(m["content"]) for m in render_messages(g, templates)) for g in groups]
     prompt_tokens = sum(chars) // 4
     completion = sum(len(g) for g in groups) * 200  # a rationale, five criteria and a verdict per pair
-    cached = sum(1 for g in groups if ledger.finished(JudgeStage.request_for(config.judge, g, templates, 0)[0]))
+    cached = sum(
+        1 for g in groups if ledger.finished(JudgeStage.request_for(config.judge, g, templates, 0)[0])
+    )
     prices = _prices(config)
-    cost = None if prices is None else (prompt_tokens * prices.input_per_mtok + completion * prices.output_per_mtok) / 1e6
+    cost = (
+        None
+        if prices is None
+        else (prompt_tokens * prices.input_per_mtok + completion * prices.output_per_mtok) / 1e6
+    )
     return DryRun(sum(len(g) for g in groups), len(groups), cached, prompt_tokens, completion, cost)
 
 
-async def _judge(config: RunConfig, groups: list[list[BlindPair]], ledger: Ledger, templates: Templates,
-                 show_progress: bool, client: ChatClient | None) -> tuple[dict[str, Judgment], JudgeStage]:
+async def _judge(
+    config: RunConfig,
+    groups: list[list[BlindPair]],
+    ledger: Ledger,
+    templates: Templates,
+    show_progress: bool,
+    client: ChatClient | None,
+) -> tuple[dict[str, Judgment], JudgeStage]:
     j = config.judge
     own = client is None
-    client = client or ChatClient(j.model, base_url=j.base_url, api_key_env=j.api_key_env, timeout=j.timeout,
-                                  concurrency=j.concurrency, retry=RetryPolicy(attempts=j.max_retries + 1, initial=j.backoff, jitter=j.backoff),
-                                  prices=_prices(config))
+    client = client or ChatClient(
+        j.model,
+        base_url=j.base_url,
+        api_key_env=j.api_key_env,
+        timeout=j.timeout,
+        concurrency=j.concurrency,
+        retry=RetryPolicy(attempts=j.max_retries + 1, initial=j.backoff, jitter=j.backoff),
+        prices=_prices(config),
+    )
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=_prices(config)) as bar:
         stage = JudgeStage(client, ledger, j, templates, on_call=bar.advance)
         client.on_retry = bar.retry
@@ -151,8 +221,9 @@ async def _judge(config: RunConfig, groups: list[list[BlindPair]], ledger: Ledge
                 await client.aclose()
 
 
-def run_comparison(config: RunConfig, *, dry_run: bool = False, show_progress: bool = True,
-                   client: ChatClient | None = None) -> CompareResult | DryRun:
+def run_comparison(
+    config: RunConfig, *, dry_run: bool = False, show_progress: bool = True, client: ChatClient | None = None
+) -> CompareResult | DryRun:
     """Run (or resume) one comparison and write its run folder.
 
     Args:
@@ -172,8 +243,9 @@ def run_comparison(config: RunConfig, *, dry_run: bool = False, show_progress: b
         gens, decided, check_extras = apply_checks(config, items, gens)
         pairs, keys = make_pairs(items, gens, seed=config.seed, both_orders=config.judge.both_orders)
         to_judge = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-        groups = batches([p for p, _ in to_judge], [k for _, k in to_judge], seed=config.seed,
-                         size=config.judge.batch_size)
+        groups = batches(
+            [p for p, _ in to_judge], [k for _, k in to_judge], seed=config.seed, size=config.judge.batch_size
+        )
         templates = Templates.load(config.judge.prompts, config.judge.criteria)
         if dry_run:
             return _estimate(config, groups, ledger, templates)
@@ -185,26 +257,44 @@ def run_comparison(config: RunConfig, *, dry_run: bool = False, show_progress: b
     return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras)
 
 
-def _finish(config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]],
-            pairs: list[BlindPair], keys: list[BlindKey], judgments: dict[str, Judgment], stage: JudgeStage,
-            decided: dict[str, tuple[Result, str]], extras: dict[str, Any]) -> CompareResult:
+def _finish(
+    config: RunConfig,
+    items: list[PromptItem],
+    gens: dict[Role, dict[str, Generation]],
+    pairs: list[BlindPair],
+    keys: list[BlindKey],
+    judgments: dict[str, Judgment],
+    stage: JudgeStage,
+    decided: dict[str, tuple[Result, str]],
+    extras: dict[str, Any],
+) -> CompareResult:
     run_dir = config.run_dir
     write_jsonl(run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in pairs if p.pair_id in judgments])
     outcomes = aggregate.build_outcomes(items, keys, judgments, decided)
     extras = {**extras, **truth_extras(outcomes, gens)}
     prices = _prices(config)
-    usage = UsageSummary(calls=stage.calls, cached_calls=stage.cached_calls,
-                         prompt_tokens=stage.usage.prompt_tokens, completion_tokens=stage.usage.completion_tokens,
-                         cost_usd=None if prices is None else prices.cost(stage.usage))
+    usage = UsageSummary(
+        calls=stage.calls,
+        cached_calls=stage.cached_calls,
+        prompt_tokens=stage.usage.prompt_tokens,
+        completion_tokens=stage.usage.completion_tokens,
+        cost_usd=None if prices is None else prices.cost(stage.usage),
+    )
     labels = Counter(j.verdict.winner for j in judgments.values() if j.verdict)
     facts = RunFacts(
-        run_id=config.name, models={r: config.models[r].name for r in ROLES},
+        run_id=config.name,
+        models={r: config.models[r].name for r in ROLES},
         judge={"model": config.judge.model, "base_url": str(config.judge.base_url or "OPENAI_BASE_URL")},
-        usage=usage, label_counts=labels, extras=extras)
+        usage=usage,
+        label_counts=labels,
+        extras=extras,
+    )
     summary = aggregate.summarize(outcomes, facts, config.stats)
     write_jsonl(run_dir / "outcomes.jsonl", outcomes)
     by_item = {o.item_id: o for o in outcomes}
-    write_jsonl(run_dir / "audit.jsonl", _audit(items, pairs, keys, judgments, stage.raw_replies, by_item, gens))
+    write_jsonl(
+        run_dir / "audit.jsonl", _audit(items, pairs, keys, judgments, stage.raw_replies, by_item, gens)
+    )
     write_atomic(run_dir / "summary.json", json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
     from judge.report import write_reports
 

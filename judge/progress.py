@@ -6,7 +6,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from judge.records import Usage
 
@@ -17,16 +24,23 @@ __all__ = ["JudgeProgress"]
 
 
 class JudgeProgress:
-    """Context manager; ``advance`` is the judge stage's ``on_call`` hook, ``retry`` the client's ``on_retry``."""
+    """A context manager: ``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``."""
 
     def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
         self.prices = prices
         self.tokens = Usage()
         self.retries = 0
         self._progress = Progress(
-            TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
-            console=Console(stderr=True), disable=not enabled, transient=False,
+            TextColumn("judging"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+            console=Console(stderr=True),
+            disable=not enabled,
+            transient=False,
         )
         self._task = self._progress.add_task("judge", total=total, info="")
 
@@ -34,7 +48,9 @@ class JudgeProgress:
         self._progress.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._progress.stop()
 
     def _info(self) -> str:
@@ -45,8 +61,10 @@ class JudgeProgress:
     def advance(self, pairs: int, usage: Usage, cached: bool) -> None:
         """One call finished (``cached``: its reply came from the ledger, costing nothing)."""
         if not cached:
-            self.tokens = Usage(prompt_tokens=self.tokens.prompt_tokens + usage.prompt_tokens,
-                                completion_tokens=self.tokens.completion_tokens + usage.completion_tokens)
+            self.tokens = Usage(
+                prompt_tokens=self.tokens.prompt_tokens + usage.prompt_tokens,
+                completion_tokens=self.tokens.completion_tokens + usage.completion_tokens,
+            )
         self._progress.update(self._task, advance=pairs, info=self._info())
 
     def retry(self, event: RetryEvent) -> None:

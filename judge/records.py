@@ -70,7 +70,9 @@ class Generation(_Record):
     role: Role = Field(description="Which side produced it.")
     output: str = Field(description="The model's text, verbatim.")
     model: str = Field(default="", description="Human name of the model (never sent to the judge).")
-    checks: dict[str, Any] = Field(default_factory=dict, description="Side signals: degeneration, execution, ...")
+    checks: dict[str, Any] = Field(
+        default_factory=dict, description="Side signals: degeneration, execution, ..."
+    )
 
 
 class BlindPair(_Record):
@@ -131,13 +133,17 @@ class Outcome(_Record):
     category: str
     status: OutcomeStatus
     result: Result | None = Field(default=None, description="None unless status is judged/decided_by_check.")
-    finetuned_label: Literal["A", "B"] | None = Field(default=None, description="Label the fine-tune had (round 0).")
+    finetuned_label: Literal["A", "B"] | None = Field(
+        default=None, description="Label the fine-tune had (round 0)."
+    )
     judge_label: Winner | None = Field(default=None, description="Blind label the judge chose (round 0).")
     confidence: Confidence | None = None
     criteria: dict[str, Result] = Field(default_factory=dict)
     rationale: str = ""
     cluster: str = Field(default="", description="Judge call id(s) for clustered resampling.")
-    position_consistent: bool | None = Field(default=None, description="both_orders only: did the swap agree?")
+    position_consistent: bool | None = Field(
+        default=None, description="both_orders only: did the swap agree?"
+    )
     reason: str | None = None
 
 
@@ -163,7 +169,9 @@ class AuditRow(_Record):
     confidence: Confidence | None = None
     criteria: dict[str, Winner] = Field(default_factory=dict, description="Blind per-criterion preferences.")
     rationale: str = ""
-    raw_reply: str = Field(default="", description="The judge's raw reply text for the call holding this pair.")
+    raw_reply: str = Field(
+        default="", description="The judge's raw reply text for the call holding this pair."
+    )
     reason: str | None = Field(default=None, description="Failure or check reason.")
     position_consistent: bool | None = None
     checks: dict[str, Any] = Field(default_factory=dict, description="role -> that side's check results.")

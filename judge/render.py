@@ -53,7 +53,9 @@ def print_summary(summary: Summary, console: Console) -> None:
         s = cat.sign_test
         holm = f", Holm p = {s.pvalue_holm:.3g}" if s.pvalue_holm is not None else ""
         p = "n/a" if s.pvalue is None else f"{s.pvalue:.3g}"
-        console.print(f"  {escape(cat.category)}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
-                      f"(W/T/L), sign p = {p}{holm}")
+        console.print(
+            f"  {escape(cat.category)}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
+            f"(W/T/L), sign p = {p}{holm}"
+        )
     console.print()
     console.print(escape(summary.conclusion))

@@ -47,7 +47,9 @@ def reply_schema(ids: list[str], criteria: tuple[str, ...]) -> dict[str, Any]:
     }
     return {
         "type": "object",
-        "properties": {"verdicts": {"type": "array", "items": verdict, "minItems": len(ids), "maxItems": len(ids)}},
+        "properties": {
+            "verdicts": {"type": "array", "items": verdict, "minItems": len(ids), "maxItems": len(ids)}
+        },
         "required": ["verdicts"],
     }
 
@@ -95,12 +97,18 @@ def _normalise(entry: dict[str, Any], criteria: tuple[str, ...]) -> Verdict:
         return _WINNER.get(str(value).strip().lower(), value)
 
     crit = entry.get("criteria") or {}
-    return Verdict(
-        id=str(entry.get("id", "")).strip(),
-        winner=label(entry.get("winner")),
-        confidence=_CONFIDENCE.get(str(entry.get("confidence", "")).strip().lower(), entry.get("confidence")),
-        criteria={k: label(v) for k, v in crit.items() if k in criteria} if isinstance(crit, dict) else {},
-        rationale=str(entry.get("rationale") or entry.get("reason") or ""),
+    return Verdict.model_validate(
+        {
+            "id": str(entry.get("id", "")).strip(),
+            "winner": label(entry.get("winner")),
+            "confidence": _CONFIDENCE.get(
+                str(entry.get("confidence", "")).strip().lower(), entry.get("confidence")
+            ),
+            "criteria": {k: label(v) for k, v in crit.items() if k in criteria}
+            if isinstance(crit, dict)
+            else {},
+            "rationale": str(entry.get("rationale") or entry.get("reason") or ""),
+        }
     )
 
 

@@ -20,8 +20,12 @@ ROLES: tuple[Role, Role] = ("finetuned", "base")
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
-    return {role: dict(Counter(g.checks.get("degeneration", {}).get("label", "unknown") for g in gens[role].values()))
-            for role in ROLES}
+    return {
+        role: dict(
+            Counter(g.checks.get("degeneration", {}).get("label", "unknown") for g in gens[role].values())
+        )
+        for role in ROLES
+    }
 
 
 def apply_checks(

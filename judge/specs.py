@@ -44,7 +44,9 @@ class ModelSpec(BaseModel):
     base_url: str | None = None
     model: str | None = None
     api: Literal["chat", "completions"] = "chat"
-    api_key_env: str | None = Field(default=None, description="Env var holding the key (never the key itself).")
+    api_key_env: str | None = Field(
+        default=None, description="Env var holding the key (never the key itself)."
+    )
     hf: str | None = None
     bundled: str | None = None
     adapter: Path | None = None

@@ -116,12 +116,15 @@ class Ledger:
     def fail(self, key: str, error: str) -> None:
         """Record that a call failed for good (it will be tried again by a re-run)."""
         self._db.execute(
-            "UPDATE calls SET status = 'error', error = ?, finished = ? WHERE key = ?", (error, time.time(), key)
+            "UPDATE calls SET status = 'error', error = ?, finished = ? WHERE key = ?",
+            (error, time.time(), key),
         )
 
     def counts(self, kind: str | None = None) -> dict[str, int]:
         """Number of calls per status (optionally of one kind)."""
-        query = "SELECT status, COUNT(*) FROM calls" + (" WHERE kind = ?" if kind else "") + " GROUP BY status"
+        query = (
+            "SELECT status, COUNT(*) FROM calls" + (" WHERE kind = ?" if kind else "") + " GROUP BY status"
+        )
         return dict(self._db.execute(query, (kind,) if kind else ()).fetchall())
 
     def get(self, key: str) -> str | None:
@@ -132,7 +135,8 @@ class Ledger:
     def put(self, key: str, output: str) -> None:
         """Store one generated output."""
         self._db.execute(
-            "INSERT OR REPLACE INTO generations (key, output, created) VALUES (?, ?, ?)", (key, output, time.time())
+            "INSERT OR REPLACE INTO generations (key, output, created) VALUES (?, ?, ?)",
+            (key, output, time.time()),
         )
 
 
@@ -155,6 +159,7 @@ def write_atomic(path: str | Path, text: str) -> None:
 def write_jsonl(path: str | Path, records: Iterable[BaseModel | dict[str, Any]]) -> None:
     """Atomically write records as JSON lines."""
     lines = [
-        r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r, ensure_ascii=False) for r in records
+        r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r, ensure_ascii=False)
+        for r in records
     ]
     write_atomic(path, "".join(line + "\n" for line in lines))

@@ -36,7 +36,9 @@ class Counts(_Part):
     tie: int = 0
     loss: int = 0
     failed: int = Field(default=0, description="Pairs with no valid verdict after retries (not in n).")
-    decided_by_check: int = Field(default=0, description="Pairs decided by a check, included in win/tie/loss.")
+    decided_by_check: int = Field(
+        default=0, description="Pairs decided by a check, included in win/tie/loss."
+    )
 
     @property
     def n(self) -> int:
@@ -79,7 +81,8 @@ class SignTest(_Part):
     )
     power_target: float = 0.8
     pvalue_holm: float | None = Field(
-        default=None, description="Per-category only: Holm-adjusted p across categories (decides significant)."
+        default=None,
+        description="Per-category only: Holm-adjusted p across categories (decides significant).",
     )
 
 
@@ -118,7 +121,9 @@ class Summary(_Part):
     run_id: str
     created: str = Field(description="ISO 8601 UTC time the summary was written.")
     models: dict[str, str] = Field(description="role -> model name (finetuned, base).")
-    judge: dict[str, str] = Field(default_factory=dict, description="Judge model and base URL; never the key.")
+    judge: dict[str, str] = Field(
+        default_factory=dict, description="Judge model and base URL; never the key."
+    )
     counts: Counts
     win_rate: Rate
     loss_rate: Rate

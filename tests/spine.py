@@ -31,7 +31,9 @@ def write_project(
     with (root / "prompts.jsonl").open("w") as f:
         for i in range(n):
             cat = "arith" if i % 2 else "words"
-            f.write(json.dumps({"id": f"item-{i:03d}", "prompt": f"What is {i} + {i}?", "category": cat}) + "\n")
+            f.write(
+                json.dumps({"id": f"item-{i:03d}", "prompt": f"What is {i} + {i}?", "category": cat}) + "\n"
+            )
     for name, good in ((FT_FILE, ft_good), (BASE_FILE, base_good)):
         with (root / name).open("w") as f:
             for i in range(n):

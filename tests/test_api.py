@@ -10,9 +10,27 @@ from spine import write_project
 import judge
 
 EXPECTED = {
-    "APIError", "AuditRow", "BlindKey", "BlindPair", "CompareResult", "ConfigError", "DryRun", "Generation",
-    "InputError", "JudgeError", "Judgment", "Outcome", "ParseError", "PromptItem", "RunConfig", "Summary",
-    "Verdict", "compare", "load_config", "plan", "stats_for_file",
+    "APIError",
+    "AuditRow",
+    "BlindKey",
+    "BlindPair",
+    "CompareResult",
+    "ConfigError",
+    "DryRun",
+    "Generation",
+    "InputError",
+    "JudgeError",
+    "Judgment",
+    "Outcome",
+    "ParseError",
+    "PromptItem",
+    "RunConfig",
+    "Summary",
+    "Verdict",
+    "compare",
+    "load_config",
+    "plan",
+    "stats_for_file",
 }
 
 

@@ -21,8 +21,8 @@ def test_positions_are_fair_and_do_not_depend_on_order_or_neighbours() -> None:
     roles = Counter(first_a_role(11, f"q{i}") for i in range(4000))
     assert 1850 < roles["finetuned"] < 2150  # a fair coin per item (±4.7 sd)
     items, outs = _inputs(50)
-    pairs, keys = make_pairs(items, outs, seed=11)
-    rev_pairs, rev_keys = make_pairs(items[::-1][:20], outs, seed=11)
+    _, keys = make_pairs(items, outs, seed=11)
+    _, rev_keys = make_pairs(items[::-1][:20], outs, seed=11)
     by_item = {k.item_id: k.a_role for k in keys}
     assert all(by_item[k.item_id] == k.a_role for k in rev_keys)
     other = {k.item_id: k.a_role for k in make_pairs(items, outs, seed=12)[1]}

@@ -1,4 +1,4 @@
-"""`judge stats` and `judge plan` from the command line: seed 001's 10 / 8 / 2 of 20, and real AlpacaEval files."""
+"""`judge stats` and `judge plan` on the command line: seed 001's 10 / 8 / 2 of 20, real AlpacaEval files."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def _seed001(tmp_path: Path) -> Path:
     return path
 
 
-def test_seed001_counts_are_direction_not_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed001_counts_are_direction_not_evidence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _seed001(tmp_path)
     assert main(["stats", str(path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -61,8 +63,9 @@ def test_stats_on_real_alpaca_eval_verdicts(capsys: pytest.CaptureFixture[str]) 
     summary = json.loads(capsys.readouterr().out)
     assert summary["counts"]["win"] + summary["counts"]["tie"] + summary["counts"]["loss"] == 805
     theirs = summary["extras"]["alpaca_eval"]
-    assert summary["preference"]["estimate"] == pytest.approx(theirs["win_rate"] / 100 if theirs["win_rate"] > 1
-                                                              else theirs["win_rate"], abs=1e-9)
+    assert summary["preference"]["estimate"] == pytest.approx(
+        theirs["win_rate"] / 100 if theirs["win_rate"] > 1 else theirs["win_rate"], abs=1e-9
+    )
 
 
 def test_bad_verdict_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,14 +20,20 @@ def _rewrite(path: Path, lines: list[str]) -> None:
 @pytest.mark.parametrize(
     ("content", "line", "words"),
     [
-        (['{"id": "a", "prompt": "x"}', '{"id": "a", "prompt": "y"}'], 2, "duplicate id 'a' (first on line 1)"),
+        (
+            ['{"id": "a", "prompt": "x"}', '{"id": "a", "prompt": "y"}'],
+            2,
+            "duplicate id 'a' (first on line 1)",
+        ),
         (['{"id": "a", "prompt": "x"}', '{"id": "b", "prompt": '], 2, "not valid JSON"),
         (['{"id": "a", "prompt": "x"}', '["b", "y"]'], 2, "must be a JSON object"),
         (['{"prompt": "x"}'], 1, "missing 'id'"),
         (['{"id": "a", "prompt": "   "}'], 1, "has no 'prompt' text"),
     ],
 )
-def test_prompt_file_errors_name_file_and_line(tmp_path: Path, content: list[str], line: int, words: str) -> None:
+def test_prompt_file_errors_name_file_and_line(
+    tmp_path: Path, content: list[str], line: int, words: str
+) -> None:
     path = tmp_path / "prompts.jsonl"
     _rewrite(path, content)
     with pytest.raises(InputError) as info:
@@ -75,14 +81,19 @@ def test_cli_refuses_bad_outputs_with_exit_2_and_writes_nothing(
     assert main(["run", str(config), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err
-    expected = {"missing_id": "no output for 1 prompt id(s)", "unknown_id": "not in the prompt set",
-                "malformed": ":5: not valid JSON"}[problem]
+    expected = {
+        "missing_id": "no output for 1 prompt id(s)",
+        "unknown_id": "not in the prompt set",
+        "malformed": ":5: not valid JSON",
+    }[problem]
     assert expected in " ".join(err.split())
     assert not (tmp_path / "results").exists()
 
 
 def test_config_with_a_literal_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_project(tmp_path, "http://127.0.0.1:9/v1", judge_extra='api_key = "sk-live-abcdefghijklmnop"')
+    config = write_project(
+        tmp_path, "http://127.0.0.1:9/v1", judge_extra='api_key = "sk-live-abcdefghijklmnop"'
+    )
     assert main(["run", str(config)]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "keys never go in config files" in err and "sk-live-abcdefghijklmnop" not in err

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 from fakeserver import Auto, Content, FakeServer
-from spine import BASE_FILE, BASE_NAME, FT_FILE, FT_NAME, comparisons_per_request, request_texts, write_project
+from spine import (
+    BASE_FILE,
+    BASE_NAME,
+    FT_FILE,
+    FT_NAME,
+    comparisons_per_request,
+    request_texts,
+    write_project,
+)
 
 from judge.config import load_config
 from judge.pipeline import CompareResult, DryRun, run_comparison
@@ -31,18 +39,28 @@ def test_unblinded_counts_equal_the_known_truth(tmp_path: Path, fake_server: Fak
     assert labels == {"A", "B"}, "positions must be drawn per item, not fixed"
     assert sorted(comparisons_per_request(fake_server)) == [2, 5, 5]
     files = {p.name for p in result.run_dir.iterdir()}
-    assert {"summary.json", "key.jsonl", "pairs.jsonl", "judgments.jsonl", "audit.jsonl", "ledger.sqlite",
-            "config.toml", "outcomes.jsonl"} <= files
+    assert {
+        "summary.json",
+        "key.jsonl",
+        "pairs.jsonl",
+        "judgments.jsonl",
+        "audit.jsonl",
+        "ledger.sqlite",
+        "config.toml",
+        "outcomes.jsonl",
+    } <= files
     df = result.to_dataframe()
     assert len(df) == 12 and set(df.result) == {"win", "loss", "tie"}
 
 
-def test_no_request_leaks_model_names_files_or_key(tmp_path: Path, fake_server: FakeServer,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_request_leaks_model_names_files_or_key(
+    tmp_path: Path, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "sk-test-SECRETKEY0123456789"
     monkeypatch.setenv("JUDGE_TEST_KEY", secret)
-    config = write_project(tmp_path, fake_server.base_url, judge_extra='api_key_env = "JUDGE_TEST_KEY"',
-                           top_extra="")
+    config = write_project(
+        tmp_path, fake_server.base_url, judge_extra='api_key_env = "JUDGE_TEST_KEY"', top_extra=""
+    )
     result = _run(config)
     key_rows = (result.run_dir / "key.jsonl").read_text()
     bodies = request_texts(fake_server)
@@ -111,8 +129,9 @@ def test_both_orders_exposes_a_position_biased_judge(tmp_path: Path) -> None:
 
 
 def test_dry_run_sends_nothing(tmp_path: Path, fake_server: FakeServer) -> None:
-    config = write_project(tmp_path, fake_server.base_url,
-                           judge_extra="price_input_per_mtok = 1.0\nprice_output_per_mtok = 2.0")
+    config = write_project(
+        tmp_path, fake_server.base_url, judge_extra="price_input_per_mtok = 1.0\nprice_output_per_mtok = 2.0"
+    )
     estimate = run_comparison(load_config(config), dry_run=True, show_progress=False)
     assert isinstance(estimate, DryRun)
     assert (estimate.pairs, estimate.calls, estimate.cached_calls) == (12, 3, 0)

@@ -10,8 +10,14 @@ CRIT = ("correctness", "clarity")
 
 
 def _v(i: str, winner: str = "A", **kw: object) -> dict[str, object]:
-    return {"id": i, "winner": winner, "confidence": "high", "criteria": {"correctness": winner}, "rationale": "r",
-            **kw}
+    return {
+        "id": i,
+        "winner": winner,
+        "confidence": "high",
+        "criteria": {"correctness": winner},
+        "rationale": "r",
+        **kw,
+    }
 
 
 def test_clean_prose_and_fenced_json_are_read() -> None:

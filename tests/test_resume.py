@@ -16,13 +16,20 @@ from spine import write_project
 
 
 def _judge_cli(config: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "judge.cli", "run", str(config), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "judge.cli", "run", str(config), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _judge_cli_ok(config: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "judge.cli", "run", str(config), "--no-progress"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "judge.cli", "run", str(config), "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -64,7 +71,9 @@ def test_killed_run_resumes_without_paying_twice(tmp_path: Path) -> None:
         assert not done & set(resent), "a call finished before the kill was sent again"
         assert len(resent) == 10 - len(done)  # exactly the unfinished calls, once each
 
-        config_clean = write_project(clean, server.base_url, n=30, judge_extra="concurrency = 1\nbatch_size = 3")
+        config_clean = write_project(
+            clean, server.base_url, n=30, judge_extra="concurrency = 1\nbatch_size = 3"
+        )
         _judge_cli_ok(config_clean)
     assert _results(killed / "results" / "spine") == _results(clean / "results" / "spine")
     summary = json.loads((killed / "results" / "spine" / "summary.json").read_text())
