@@ -1,0 +1,61 @@
+"""A bundled model served by a local llama.cpp server that this backend starts and stops."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from judge.backends.openai_compat import OpenAIBackend
+from judge.bundled import bundled_model_path
+from judge.errors import ConfigError
+from judge.local import LocalServer
+from judge.records import PromptItem
+from judge.specs import ModelSpec
+
+__all__ = ["ServedBackend"]
+
+
+class ServedBackend:
+    """Generation from a bundled GGUF (+ an optional GGUF LoRA) through :class:`LocalServer`.
+
+    Build it with :meth:`start`; :meth:`aclose` stops the server.
+    """
+
+    def __init__(self, spec: ModelSpec, server: LocalServer) -> None:
+        self.spec = spec
+        self.server = server
+        self.batch_size = spec.batch_size
+        # The llama.cpp server answers one request at a time; more in flight would only queue.
+        self._api = OpenAIBackend(spec, base_url=server.base_url, model=server.model_name, concurrency=2)
+
+    @classmethod
+    async def start(cls, spec: ModelSpec, *, log_dir: str | Path | None = None) -> ServedBackend:
+        """Assemble the bundled model if needed, start its server, and wrap it.
+
+        Raises:
+            ConfigError: unknown bundled name, missing packages, hash mismatch, or an adapter that
+                is not a GGUF LoRA file.
+            APIError: the server did not start.
+        """
+        if spec.bundled is None:
+            raise ValueError(f"model {spec.name!r} is not a bundled model")
+        if spec.adapter is not None and not spec.adapter.is_file():
+            raise ConfigError(
+                f"model {spec.name!r}: a bundled model's adapter must be a GGUF LoRA file, got {spec.adapter}"
+                " (convert a PEFT folder with scripts/train_lora.py --gguf, or use hf = ... instead)"
+            )
+        path = await asyncio.to_thread(bundled_model_path, spec.bundled)
+        server = LocalServer(path, lora_path=spec.adapter, model_name=spec.bundled, log_dir=log_dir)
+        await asyncio.to_thread(server.start)
+        return cls(spec, server)
+
+    async def generate_batch(self, items: list[PromptItem]) -> list[str]:
+        """Outputs for ``items``, in order."""
+        return await self._api.generate_batch(items)
+
+    async def aclose(self) -> None:
+        """Close connections and stop the server."""
+        try:
+            await self._api.aclose()
+        finally:
+            await asyncio.to_thread(self.server.stop)
