@@ -40,6 +40,9 @@ def _pairs(n: int) -> list[BlindPair]:
     ]
 
 
+_CPU: list[float] = []  # this process's CPU seconds per measured run (the server's are not counted)
+
+
 def _serve(latency: float, url: mp.Queue[str], stop: mp.Event) -> None:  # type: ignore[type-arg]
     with FakeServer(latency=latency) as server:
         url.put(server.base_url)
@@ -55,9 +58,10 @@ async def _stage(base_url: str, pairs: list[BlindPair], concurrency: int, folder
         await client.chat([{"role": "user", "content": "warm up"}])  # SDK lazy imports, connection
         with Ledger(folder / "ledger.sqlite") as ledger:
             stage = JudgeStage(client, ledger, spec, Templates.load())
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             judged = await stage.run(groups)
             elapsed = time.perf_counter() - start
+            _CPU.append(time.process_time() - cpu)
     assert sum(j.status == "ok" for j in judged.values()) == len(pairs)
     return elapsed
 
@@ -91,7 +95,9 @@ def main() -> None:
         limit = 5 * c / args.latency
         print(f"{c:>4} {args.calls:>6} {rate:>9.1f} {limit:>13.1f} {rate / limit:>7.1%}")
     rate0, per_call = measure(0.0, 1, args.calls)
-    print(f"overhead at zero latency, C=1: {per_call * 1000:.1f} ms per call of 5 ({rate0:.0f} cmp/s)")
+    cpu = _CPU[-1] / args.calls
+    print(f"zero latency, C=1: {per_call * 1000:.1f} ms per call of 5 wall ({rate0:.0f} cmp/s), of which "
+          f"{cpu * 1000:.1f} ms is judge's own CPU (render, SDK, ledger, parse); the rest is the scripted server")
 
 
 if __name__ == "__main__":

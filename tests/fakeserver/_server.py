@@ -163,6 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # headers and body go out in separate writes: without TCP_NODELAY, Nagle + delayed ACK
+        # add ~40 ms to every reply, as no real server would
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.fake._track(self.connection, True)
 
     def finish(self) -> None:
