@@ -1,11 +1,14 @@
 """A local llama.cpp server that judge starts and stops itself (the offline default).
 
-The server is llama-cpp-python's OpenAI-compatible server (``pip install 'judge[local]'``), run
-as a child process on 127.0.0.1 at a free port. Why this one and not the ``llama-server`` program:
-it installs with pip alone (no separate CMake step for users), serves ``/v1/chat/completions`` with
-the model's chat template, and takes a GGUF LoRA (``--lora_path``). It accepts JSON output as
-``response_format={"type": "json_object", "schema": ...}``; requests are served one at a time
-(``--interrupt_requests False`` so a new request never cuts off one in flight).
+Two engines serve the same OpenAI-compatible API on 127.0.0.1 at a free port:
+
+* ``llama-server`` (preferred): llama.cpp's own server, built by ``scripts/build_llama_server.sh``
+  from the sources in the pinned llama-cpp-python sdist. Chosen because it implements
+  ``response_format={"type": "json_schema", ...}`` natively — the judge client asks for that
+  first — and serves parallel slots with continuous batching.
+* ``llama-cpp-python`` (fallback, ``pip install 'judge[local]'``): its server only knows
+  ``{"type": "json_object", "schema": ...}`` and answers a ``json_schema`` request with an HTTP
+  500 (a pydantic literal error), which a client must not retry; it serves one request at a time.
 
 Usage::
 
@@ -20,6 +23,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,12 +34,37 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from judge.errors import APIError, ConfigError, redact
 
-__all__ = ["LocalServer", "free_port"]
+__all__ = ["Engine", "LocalServer", "find_llama_server", "free_port"]
 
-_HINT = "the local server needs llama-cpp-python: pip install 'judge[local]'"
+Engine = Literal["auto", "llama-server", "llama-cpp-python"]
+_HINT = (
+    "no local llama.cpp server found: build llama-server with scripts/build_llama_server.sh "
+    "(or set JUDGE_LLAMA_SERVER to one), or pip install 'judge[local]' for llama-cpp-python"
+)
+
+
+def find_llama_server() -> Path | None:
+    """The llama-server program: ``$JUDGE_LLAMA_SERVER``, the judge cache's bin/, or PATH."""
+    from judge.bundled import cache_dir
+
+    for candidate in (os.environ.get("JUDGE_LLAMA_SERVER"), cache_dir() / "bin" / "llama-server",
+                      shutil.which("llama-server")):  # fmt: skip
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+def _pick_engine(engine: Engine) -> tuple[Literal["llama-server", "llama-cpp-python"], Path | None]:
+    binary = find_llama_server() if engine in ("auto", "llama-server") else None
+    if binary is not None:
+        return "llama-server", binary
+    if engine != "llama-server" and importlib.util.find_spec("llama_cpp") is not None:
+        return "llama-cpp-python", None
+    raise ConfigError(_HINT)
 
 
 def free_port() -> int:
@@ -56,6 +85,8 @@ class LocalServer:
         model_name: the name the server answers to (default: the model file's stem).
         log_dir: folder for ``llama-server-<port>.log`` (default: a temp folder).
         ready_timeout: seconds to wait for ``GET /v1/models`` to answer.
+        engine: ``auto`` (llama-server if built, else llama-cpp-python) or one of them.
+        parallel: llama-server slots served at once (each gets ``n_ctx`` tokens).
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1``, set once started.
@@ -73,6 +104,8 @@ class LocalServer:
         model_name: str | None = None,
         log_dir: Path | str | None = None,
         ready_timeout: float = 180.0,
+        engine: Engine = "auto",
+        parallel: int = 2,
     ) -> None:
         self.model_path = Path(model_path)
         self.lora_path = Path(lora_path) if lora_path is not None else None
@@ -82,28 +115,33 @@ class LocalServer:
         self.port = 0
         self.base_url = ""
         self.log_path = self.log_dir / "llama-server.log"
+        self.engine, self.parallel = engine, parallel
+        self._binary: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
 
     def command(self) -> list[str]:
-        """The server's command line (without the port until :meth:`start` picks one)."""
+        """The server's command line for the chosen engine and the picked port."""
+        if self.engine == "llama-server":
+            cmd = [str(self._binary), "-m", str(self.model_path), "--alias", self.model_name,
+                   "--host", "127.0.0.1", "--port", str(self.port), "-c", str(self.n_ctx * self.parallel),
+                   "-np", str(self.parallel), "-t", str(self.threads), "-tb", str(self.threads),
+                   "--no-webui"]  # fmt: skip
+            return cmd + (["--lora", str(self.lora_path)] if self.lora_path is not None else [])
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
                "--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self.port),
                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
                "--n_threads_batch", str(self.threads), "--interrupt_requests", "False",
                "--logits_all", "False"]  # fmt: skip
-        if self.lora_path is not None:
-            cmd += ["--lora_path", str(self.lora_path)]
-        return cmd
+        return cmd + (["--lora_path", str(self.lora_path)] if self.lora_path is not None else [])
 
     def start(self) -> LocalServer:
         """Start the server and wait until it answers; see the class docstring.
 
         Raises:
-            ConfigError: llama-cpp-python is missing, or a model/adapter file does not exist.
+            ConfigError: no engine is installed, or a model/adapter file does not exist.
             APIError: the server exited or did not become ready in time (the log tail says why).
         """
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise ConfigError(_HINT)
+        self.engine, self._binary = _pick_engine(self.engine)
         for path in (self.model_path, self.lora_path):
             if path is not None and not path.is_file():
                 raise ConfigError(f"local server: no such file {path}")

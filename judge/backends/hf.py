@@ -57,13 +57,25 @@ def load_model(
     where, extra = (str(path.parent), {"gguf_file": path.name}) if path.is_file() else (str(path), {})
     torch_dtype = "auto" if dtype == "auto" else getattr(torch, dtype)
     tokenizer = AutoTokenizer.from_pretrained(where, **extra)
-    model: Any = AutoModelForCausalLM.from_pretrained(where, dtype=torch_dtype, **extra)
+    model: Any = AutoModelForCausalLM.from_pretrained(
+        where, dtype=torch_dtype, **extra, **_gguf_options(extra)
+    )
     if adapter is not None:
         model = _with_adapter(model, adapter)
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model.eval(), tokenizer
+
+
+def _gguf_options(extra: dict[str, str]) -> dict[str, Any]:
+    if not extra:
+        return {}
+    from transformers import GgufConfig
+
+    # Dense weights: packed GGUF matmuls need a kernel download (impossible offline), and a LoRA
+    # adapter wraps plain Linear layers only.
+    return {"quantization_config": GgufConfig(dequantize=True)}
 
 
 def _with_adapter(model: Any, adapter: Path) -> Any:

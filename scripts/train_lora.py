@@ -1,0 +1,187 @@
+"""Train the LoRA adapter shipped in judge/assets/lora (seed 004's idea, on CPU in minutes).
+
+1. Generate procedural problems of the ``train`` split (judge.checks.procedural).
+2. Let the bundled base model (Qwen2.5-Coder-0.5B-Instruct, run with transformers) answer each
+   ``--samples`` times; keep only answers whose code the sandbox runs to the known answer.
+3. Fine-tune a LoRA on those verified answers (loss on the answer tokens only).
+4. Measure execution-verified accuracy on held-out ``test``-split problems (disjoint from the
+   training split by construction) before and after, greedy decoding.
+5. Save the PEFT adapter, convert it to a GGUF LoRA for llama.cpp (convert_lora_to_gguf.py from
+   the llama-cpp-python sdist), and write README.md + train_record.json beside them.
+
+Usage::
+
+    python scripts/train_lora.py --out judge/assets/lora            # the shipped run
+    python scripts/train_lora.py --out /tmp/lora --train 16 --eval 6  # a quick try
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from judge.backends.hf import load_model, render_prompts
+from judge.bundled import bundled_model_path
+from judge.checks.procedural import check_answers, generate_problems
+from judge.records import PromptItem
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lora_gguf import convert_to_gguf
+
+BASE = "qwen2.5-coder-0.5b"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options (defaults are the shipped run)."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=Path("judge/assets/lora"))
+    ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--train", type=int, default=48, help="training-split problems to answer")
+    ap.add_argument("--samples", type=int, default=2, help="answers per problem (1 greedy + sampled)")
+    ap.add_argument("--eval", type=int, default=30, help="held-out test-split problems")
+    ap.add_argument("--difficulty", type=int, nargs=2, default=(2, 7))
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--rank", type=int, default=8)
+    ap.add_argument("--max-tokens", type=int, default=192)
+    ap.add_argument("--no-gguf", action="store_true", help="skip the GGUF conversion")
+    return ap.parse_args(argv)
+
+
+def generate(model: Any, tok: Any, prompts: list[str], max_tokens: int, temperature: float) -> list[str]:
+    """Batched generation of new text (left padding, chat template)."""
+    import torch
+
+    out: list[str] = []
+    for start in range(0, len(prompts), 8):
+        texts = render_prompts(tok, prompts[start : start + 8], None)
+        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        sample = {"do_sample": True, "temperature": temperature, "top_p": 0.95} if temperature else {}
+        with torch.inference_mode():
+            gen = model.generate(**enc, max_new_tokens=max_tokens, pad_token_id=tok.pad_token_id, **sample)
+        out += tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
+        print(f"  generated {len(out)}/{len(prompts)}", flush=True)
+    return out
+
+
+def accuracy(model: Any, tok: Any, items: list[PromptItem], max_tokens: int) -> tuple[float, list[bool]]:
+    """Execution-verified accuracy of greedy answers."""
+    outs = generate(model, tok, [it.prompt for it in items], max_tokens, 0.0)
+    ok = [r.correct is True for r in check_answers(list(zip(items, outs, strict=True)))]
+    return sum(ok) / len(ok), ok
+
+
+def verified_examples(
+    model: Any, tok: Any, items: list[PromptItem], args: argparse.Namespace
+) -> list[dict[str, str]]:
+    """Base-model answers that the sandbox verified, deduplicated."""
+    torch = __import__("torch")
+    keep: dict[tuple[str, str], dict[str, str]] = {}
+    for s in range(args.samples):
+        torch.manual_seed(args.seed + s)
+        outs = generate(model, tok, [it.prompt for it in items], args.max_tokens, 0.0 if s == 0 else 0.8)
+        for it, out, res in zip(items, outs, check_answers(list(zip(items, outs, strict=True))), strict=True):
+            if res.correct is True:
+                keep[(it.id, out)] = {"id": it.id, "prompt": it.prompt, "output": out}
+    return list(keep.values())
+
+
+def encode(tok: Any, ex: dict[str, str]) -> tuple[list[int], list[int]]:
+    """Token ids and labels (prompt masked with -100) for one example."""
+    prompt = render_prompts(tok, [ex["prompt"]], None)[0]
+    p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    a_ids = tok(ex["output"] + tok.eos_token, add_special_tokens=False)["input_ids"]
+    return p_ids + a_ids, [-100] * len(p_ids) + a_ids
+
+
+def train(model: Any, tok: Any, examples: list[dict[str, str]], args: argparse.Namespace) -> list[float]:
+    """LoRA fine-tuning with AdamW; returns the loss of each step."""
+    import torch
+
+    rng = random.Random(args.seed)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    model.train()
+    losses = []
+    for epoch in range(args.epochs):
+        order = examples[:]
+        rng.shuffle(order)
+        for start in range(0, len(order), args.batch):
+            loss = _step(model, tok, order[start : start + args.batch], opt)
+            losses.append(loss)
+            print(f"  epoch {epoch} step {len(losses)} loss {loss:.4f}", flush=True)
+    model.eval()
+    return losses
+
+
+def _step(model: Any, tok: Any, batch: list[dict[str, str]], opt: Any) -> float:
+    import torch
+
+    pairs = [encode(tok, ex) for ex in batch]
+    width = max(len(ids) for ids, _ in pairs)
+    ids = torch.tensor([i + [tok.pad_token_id] * (width - len(i)) for i, _ in pairs])
+    labels = torch.tensor([lab + [-100] * (width - len(lab)) for _, lab in pairs])
+    mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in pairs])
+    loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    return float(loss.item())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the whole recipe and write the adapter folder."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    t0 = time.time()
+    gguf = bundled_model_path(BASE)
+    model, tok = load_model(gguf, dtype="bfloat16")
+    diff = tuple(args.difficulty)
+    train_items = generate_problems(args.train, seed=args.seed, split="train", difficulty=diff)
+    test_items = generate_problems(args.eval, seed=args.seed + 1000, split="test", difficulty=diff)
+    assert not {i.id for i in train_items} & {i.id for i in test_items}
+    print("held-out accuracy before ...", flush=True)
+    before, before_ok = accuracy(model, tok, test_items, args.max_tokens)
+    print(f"  before: {before:.3f}", flush=True)
+    examples = verified_examples(model, tok, train_items, args)
+    print(f"kept {len(examples)} verified answers from {len(train_items)} problems", flush=True)
+    cfg = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0, task_type="CAUSAL_LM",
+                     target_modules=["q_proj", "k_proj", "v_proj", "o_proj"])  # fmt: skip
+    peft_model = get_peft_model(model, cfg)
+    losses = train(peft_model, tok, examples, args)
+    after, after_ok = accuracy(peft_model, tok, test_items, args.max_tokens)
+    print(f"  after: {after:.3f}", flush=True)
+    write_outputs(peft_model, tok, args, examples, {
+        "before": before, "after": after, "before_ok": before_ok, "after_ok": after_ok,
+        "losses": losses, "test_ids": [i.id for i in test_items], "train_ids": [i.id for i in train_items],
+        "seconds": round(time.time() - t0, 1),
+    })  # fmt: skip
+
+
+def write_outputs(model: Any, tok: Any, args: argparse.Namespace, examples: list[dict[str, str]],
+                  record: dict[str, Any]) -> None:  # fmt: skip
+    """Save the PEFT folder, the GGUF LoRA, the training data and the record."""
+    out: Path = args.out
+    peft_dir = out / "peft"
+    model.save_pretrained(str(peft_dir))
+    (out / "train_data.jsonl").write_text("".join(json.dumps(e) + "\n" for e in examples))
+    if not args.no_gguf:
+        convert_to_gguf(model, tok, peft_dir, out / "adapter.gguf")
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    record = {"base": BASE, "params": params, "examples": len(examples), **record}
+    (out / "train_record.json").write_text(json.dumps(record, indent=1))
+    print(json.dumps({k: record[k] for k in ("before", "after", "examples", "seconds")}))
+
+
+if __name__ == "__main__":
+    main()
