@@ -1,13 +1,16 @@
 """Train the LoRA adapter shipped in judge/assets/lora (seed 004's idea, on CPU in minutes).
 
 1. Generate procedural problems of the ``train`` split (judge.checks.procedural).
-2. Let the bundled base model (Qwen2.5-Coder-0.5B-Instruct, run with transformers) answer each
-   ``--samples`` times; keep only answers whose code the sandbox runs to the known answer.
-3. Fine-tune a LoRA on those verified answers (loss on the answer tokens only).
-4. Measure execution-verified accuracy on held-out ``test``-split problems (disjoint from the
-   training split by construction) before and after, greedy decoding.
-5. Save the PEFT adapter, convert it to a GGUF LoRA for llama.cpp (convert_lora_to_gguf.py from
-   the llama-cpp-python sdist), and write README.md + train_record.json beside them.
+2. Let the bundled base model (Qwen2.5-Coder-0.5B-Instruct, served by llama.cpp exactly as the
+   demo runs it) answer each ``--samples`` times; keep only answers whose code the sandbox runs
+   to the known answer.
+3. Fine-tune a LoRA on those verified answers with transformers + peft on the dequantized GGUF
+   (loss on the answer tokens only).
+4. Save the PEFT adapter and convert it to a GGUF LoRA for llama.cpp (convert_lora_to_gguf.py
+   from the llama-cpp-python sdist).
+5. Measure execution-verified accuracy on held-out ``test``-split problems (disjoint from the
+   training split by construction) before and after (base vs base + GGUF LoRA, greedy), and
+   write train_record.json beside the adapter.
 
 Usage::
 
@@ -18,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import sys
@@ -27,10 +31,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from judge.backends import generate
 from judge.backends.hf import load_model, render_prompts
 from judge.bundled import bundled_model_path
 from judge.checks.procedural import check_answers, generate_problems
 from judge.records import PromptItem
+from judge.specs import GenerationParams, ModelSpec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lora_gguf import convert_to_gguf
@@ -52,42 +58,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--rank", type=int, default=8)
     ap.add_argument("--max-tokens", type=int, default=192)
-    ap.add_argument("--no-gguf", action="store_true", help="skip the GGUF conversion")
+    ap.add_argument(
+        "--dtype", default="float32", help="training dtype (bfloat16 is slow without AVX512-BF16)"
+    )
     return ap.parse_args(argv)
 
 
-def generate(model: Any, tok: Any, prompts: list[str], max_tokens: int, temperature: float) -> list[str]:
-    """Batched generation of new text (left padding, chat template)."""
-    import torch
-
-    out: list[str] = []
-    for start in range(0, len(prompts), 8):
-        texts = render_prompts(tok, prompts[start : start + 8], None)
-        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-        sample = {"do_sample": True, "temperature": temperature, "top_p": 0.95} if temperature else {}
-        with torch.inference_mode():
-            gen = model.generate(**enc, max_new_tokens=max_tokens, pad_token_id=tok.pad_token_id, **sample)
-        out += tok.batch_decode(gen[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
-        print(f"  generated {len(out)}/{len(prompts)}", flush=True)
-    return out
+def answers(items: list[PromptItem], max_tokens: int, temperature: float, seed: int,
+            adapter: Path | None = None) -> list[str]:  # fmt: skip
+    """Answers of the bundled model (+ GGUF LoRA) served by llama.cpp, as the demo generates them."""
+    params = GenerationParams(max_tokens=max_tokens, temperature=temperature, seed=seed)
+    spec = ModelSpec(name="train", bundled=BASE, adapter=adapter, batch_size=8, params=params)
+    gens = asyncio.run(
+        generate(spec, items, role="base", progress=lambda d, t: print(f"  {d}/{t}", flush=True))
+    )
+    return [g.output for g in gens]
 
 
-def accuracy(model: Any, tok: Any, items: list[PromptItem], max_tokens: int) -> tuple[float, list[bool]]:
-    """Execution-verified accuracy of greedy answers."""
-    outs = generate(model, tok, [it.prompt for it in items], max_tokens, 0.0)
-    ok = [r.correct is True for r in check_answers(list(zip(items, outs, strict=True)))]
-    return sum(ok) / len(ok), ok
+def accuracy(items: list[PromptItem], max_tokens: int, adapter: Path | None = None) -> list[bool]:
+    """Execution-verified correctness of greedy answers, per item."""
+    outs = answers(items, max_tokens, 0.0, 0, adapter)
+    return [r.correct is True for r in check_answers(list(zip(items, outs, strict=True)))]
 
 
-def verified_examples(
-    model: Any, tok: Any, items: list[PromptItem], args: argparse.Namespace
-) -> list[dict[str, str]]:
-    """Base-model answers that the sandbox verified, deduplicated."""
-    torch = __import__("torch")
+def verified_examples(items: list[PromptItem], args: argparse.Namespace) -> list[dict[str, str]]:
+    """Base-model answers (1 greedy + sampled) that the sandbox verified, deduplicated."""
     keep: dict[tuple[str, str], dict[str, str]] = {}
     for s in range(args.samples):
-        torch.manual_seed(args.seed + s)
-        outs = generate(model, tok, [it.prompt for it in items], args.max_tokens, 0.0 if s == 0 else 0.8)
+        outs = answers(items, args.max_tokens, 0.0 if s == 0 else 0.8, args.seed + s)
         for it, out, res in zip(items, outs, check_answers(list(zip(items, outs, strict=True))), strict=True):
             if res.correct is True:
                 keep[(it.id, out)] = {"id": it.id, "prompt": it.prompt, "output": out}
@@ -144,42 +142,43 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     t0 = time.time()
-    gguf = bundled_model_path(BASE)
-    model, tok = load_model(gguf, dtype="bfloat16")
     diff = tuple(args.difficulty)
     train_items = generate_problems(args.train, seed=args.seed, split="train", difficulty=diff)
     test_items = generate_problems(args.eval, seed=args.seed + 1000, split="test", difficulty=diff)
     assert not {i.id for i in train_items} & {i.id for i in test_items}
     print("held-out accuracy before ...", flush=True)
-    before, before_ok = accuracy(model, tok, test_items, args.max_tokens)
-    print(f"  before: {before:.3f}", flush=True)
-    examples = verified_examples(model, tok, train_items, args)
-    print(f"kept {len(examples)} verified answers from {len(train_items)} problems", flush=True)
+    before_ok = accuracy(test_items, args.max_tokens)
+    examples = verified_examples(train_items, args)
+    print(f"before {sum(before_ok)}/{len(before_ok)}; kept {len(examples)} verified answers", flush=True)
+    model, tok = load_model(bundled_model_path(BASE), dtype=args.dtype)
     cfg = LoraConfig(r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.0, task_type="CAUSAL_LM",
-                     target_modules=["q_proj", "k_proj", "v_proj", "o_proj"])  # fmt: skip
+                     target_modules=["q_proj", "v_proj"])  # fmt: skip
     peft_model = get_peft_model(model, cfg)
     losses = train(peft_model, tok, examples, args)
-    after, after_ok = accuracy(peft_model, tok, test_items, args.max_tokens)
-    print(f"  after: {after:.3f}", flush=True)
-    write_outputs(peft_model, tok, args, examples, {
-        "before": before, "after": after, "before_ok": before_ok, "after_ok": after_ok,
-        "losses": losses, "test_ids": [i.id for i in test_items], "train_ids": [i.id for i in train_items],
+    write_outputs(peft_model, tok, args, examples)
+    after_ok = accuracy(test_items, args.max_tokens, args.out / "adapter.gguf")
+    record = {
+        "before": sum(before_ok) / len(before_ok), "after": sum(after_ok) / len(after_ok),
+        "before_ok": before_ok, "after_ok": after_ok, "losses": losses,
+        "test_ids": [i.id for i in test_items], "train_ids": [i.id for i in train_items],
         "seconds": round(time.time() - t0, 1),
-    })  # fmt: skip
+    }  # fmt: skip
+    write_record(args, examples, record)
 
 
-def write_outputs(model: Any, tok: Any, args: argparse.Namespace, examples: list[dict[str, str]],
-                  record: dict[str, Any]) -> None:  # fmt: skip
-    """Save the PEFT folder, the GGUF LoRA, the training data and the record."""
+def write_outputs(model: Any, tok: Any, args: argparse.Namespace, examples: list[dict[str, str]]) -> None:
+    """Save the PEFT folder (fp16), the training data and the GGUF LoRA."""
     out: Path = args.out
-    peft_dir = out / "peft"
-    model.save_pretrained(str(peft_dir))
+    model.save_pretrained(str(out / "peft"))
     (out / "train_data.jsonl").write_text("".join(json.dumps(e) + "\n" for e in examples))
-    if not args.no_gguf:
-        convert_to_gguf(model, tok, peft_dir, out / "adapter.gguf")
+    convert_to_gguf(model, tok, out / "peft", out / "adapter.gguf")
+
+
+def write_record(args: argparse.Namespace, examples: list[dict[str, str]], record: dict[str, Any]) -> None:
+    """Write train_record.json: data, seed, steps and held-out accuracy before/after."""
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     record = {"base": BASE, "params": params, "examples": len(examples), **record}
-    (out / "train_record.json").write_text(json.dumps(record, indent=1))
+    (args.out / "train_record.json").write_text(json.dumps(record, indent=1))
     print(json.dumps({k: record[k] for k in ("before", "after", "examples", "seconds")}))
 
 
