@@ -81,8 +81,34 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from judge.demo import DEMO_NOTE, demo_config
+    from judge.pipeline import CompareResult, run_comparison
+    from judge.render import print_summary
+
+    config = demo_config(
+        args.results, n=args.n, judge_base_url=args.judge_base_url, judge_model=args.judge_model
+    )
+    result = run_comparison(config, show_progress=not args.no_progress)
+    assert isinstance(result, CompareResult)
+    print_summary(result.summary, _out)
+    _out.print(f"\nreport: {result.run_dir / 'report.html'}  (and report.md; `judge audit {result.run_dir}`)")
+    _out.print(f"\n{DEMO_NOTE}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
+    d = sub.add_parser("demo", help="the whole pipeline offline on the bundled model and its shipped LoRA")
+    d.add_argument("--n", type=int, default=24, help="held-out problems to compare (20-40)")
+    d.add_argument("--results", type=Path, default=Path("results"))
+    d.add_argument(
+        "--judge-base-url", help="a real judge (OpenAI-compatible) instead of the bundled 0.5B model"
+    )
+    d.add_argument("--judge-model", help="the real judge's model name")
+    d.add_argument("--no-progress", action="store_true")
+    d.set_defaults(handler=_demo)
+
     p = sub.add_parser("report", help="write report.md and report.html for a run folder or a verdict file")
     p.add_argument(
         "path", type=Path, help="results/<run>/ or a verdict file (CSV/JSONL, AlpacaEval .jsonl.gz)"

@@ -42,6 +42,9 @@ class JudgeSpec(_Section):
 
     model: str = Field(default="gpt-4o-mini", description="Model name as the endpoint knows it.")
     base_url: str | None = Field(default=None, description="Endpoint; default OPENAI_BASE_URL, then OpenAI.")
+    bundled: str | None = Field(
+        default=None, description="Judge with a bundled model served on 127.0.0.1 (pipeline tests only)."
+    )
     api_key_env: str = Field(default="OPENAI_API_KEY", description="Env var holding the key.")
     batch_size: int = Field(default=5, ge=1, le=10, description="Comparisons per judge call.")
     both_orders: bool = Field(default=False, description="Judge every pair twice with A/B swapped.")

@@ -29,13 +29,18 @@ def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[s
 
 
 def outputs_for(
-    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None
+    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None, *, show_progress: bool = True
 ) -> dict[str, Generation]:
     """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend."""
     found = file_outputs(spec, role, items)
     if found is not None:
         return {i.id: found[i.id] for i in items}
     from judge.backends import generate  # heavy backends load only when a side is generated
+    from judge.progress import GenerationProgress
 
-    generations = asyncio.run(generate(spec, items, cache=ledger, role=role))
+    log_dir = str(ledger.path.parent) if ledger is not None else None
+    with GenerationProgress(f"{role} ({spec.name})", enabled=show_progress) as bar:
+        generations = asyncio.run(
+            generate(spec, items, cache=ledger, role=role, progress=bar, log_dir=log_dir)
+        )
     return {g.item_id: g for g in generations}

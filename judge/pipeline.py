@@ -8,9 +8,11 @@ ledger making a re-run of the same config resume where the last one stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.blind import batches, make_pairs, unblind
 from judge.client import ChatClient, Prices, RetryPolicy
-from judge.config import RunConfig
+from judge.config import JudgeSpec, RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
 from judge.records import (
@@ -90,11 +92,11 @@ def _prices(config: RunConfig) -> Prices | None:
 
 
 def _load_side(
-    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger | None
+    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger | None, show_progress: bool
 ) -> dict[str, Generation]:
     from judge.generate import outputs_for  # stage 1 (generation backends imported only when used)
 
-    return outputs_for(config.models[role], role, items, ledger)
+    return outputs_for(config.models[role], role, items, ledger, show_progress=show_progress)
 
 
 def read_inputs(config: RunConfig) -> tuple[list[PromptItem], dict[Role, dict[str, Generation]] | None]:
@@ -192,15 +194,30 @@ def _estimate(
     return DryRun(sum(len(g) for g in groups), len(groups), cached, prompt_tokens, completion, cost)
 
 
+@contextlib.contextmanager
+def _judge_endpoint(config: RunConfig) -> Iterator[JudgeSpec]:
+    """The judge spec to call: as configured, or pointed at a bundled model served for this run."""
+    if config.judge.bundled is None:
+        yield config.judge
+        return
+    from judge.bundled import bundled_model_path
+    from judge.local import LocalServer
+
+    path = bundled_model_path(config.judge.bundled)
+    with LocalServer(path, model_name=config.judge.bundled, log_dir=config.run_dir, n_ctx=8192) as server:
+        yield config.judge.model_copy(update={"base_url": server.base_url, "model": server.model_name})
+
+
 async def _judge(
     config: RunConfig,
+    spec: JudgeSpec,
     groups: list[list[BlindPair]],
     ledger: Ledger,
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
 ) -> tuple[dict[str, Judgment], JudgeStage]:
-    j = config.judge
+    j = spec
     own = client is None
     client = client or ChatClient(
         j.model,
@@ -239,7 +256,7 @@ def run_comparison(
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     with Ledger(run_dir / "ledger.sqlite") as ledger:
-        gens = files or {role: _load_side(config, role, items, ledger) for role in ROLES}
+        gens = files or {role: _load_side(config, role, items, ledger, show_progress) for role in ROLES}
         gens, decided, check_extras = apply_checks(config, items, gens)
         pairs, keys = make_pairs(items, gens, seed=config.seed, both_orders=config.judge.both_orders)
         to_judge = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
@@ -253,7 +270,10 @@ def run_comparison(
         write_jsonl(run_dir / "generations.jsonl", [gens[r][i.id] for i in items for r in ROLES])
         write_jsonl(run_dir / "pairs.jsonl", pairs)
         write_jsonl(run_dir / "key.jsonl", keys)
-        judgments, stage = asyncio.run(_judge(config, groups, ledger, templates, show_progress, client))
+        with _judge_endpoint(config) as spec:
+            judgments, stage = asyncio.run(
+                _judge(config, spec, groups, ledger, templates, show_progress, client)
+            )
     return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras)
 
 

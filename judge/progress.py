@@ -20,7 +20,7 @@ from judge.records import Usage
 if TYPE_CHECKING:
     from judge.client import Prices, RetryEvent
 
-__all__ = ["JudgeProgress"]
+__all__ = ["GenerationProgress", "JudgeProgress"]
 
 
 class JudgeProgress:
@@ -71,3 +71,32 @@ class JudgeProgress:
         """The client is backing off before a retry."""
         self.retries += 1
         self._progress.update(self._task, info=self._info())
+
+
+class GenerationProgress:
+    """Context manager for one model's generation; call it with ``(done, total)``."""
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        self._progress = Progress(
+            TextColumn(f"generating {label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+        self._task = self._progress.add_task("generate", total=None)
+
+    def __enter__(self) -> GenerationProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
