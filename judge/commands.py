@@ -97,6 +97,59 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _perplexity_models(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
+    from judge.bundled import bundled_adapter_path, bundled_model_path
+
+    if args.model:
+        path = bundled_model_path(args.model[8:]) if args.model.startswith("bundled:") else Path(args.model)
+        pairs: list[tuple[str, Path, Path | None]] = [(args.model, path, None)]
+        if args.adapter:
+            pairs.append((f"{args.model} + {args.adapter.name}", path, args.adapter))
+        return pairs
+    base = bundled_model_path("qwen2.5-coder-0.5b")
+    return [
+        ("base: qwen2.5-coder-0.5b", base, None),
+        ("finetuned: + shipped LoRA", base, args.adapter or bundled_adapter_path("peft")),
+    ]
+
+
+def _attach(run_dir: Path, name: str, payload: dict[str, object]) -> None:
+    """Add a side result to a run's summary extras and re-render its reports."""
+    from judge.report import write_reports
+    from judge.store import write_atomic
+    from judge.summary import Summary
+
+    write_atomic(run_dir / f"{name}.json", json.dumps(payload, indent=2) + "\n")
+    summary = Summary.model_validate_json((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary = summary.model_copy(update={"extras": {**summary.extras, name: payload}})
+    write_atomic(run_dir / "summary.json", summary.model_dump_json(indent=2) + "\n")
+    write_reports(run_dir)
+
+
+def _perplexity(args: argparse.Namespace) -> int:
+    from judge.checks.perplexity import READING, perplexity
+    from judge.inputs import load_prompts
+
+    items = load_prompts(args.references, limit=args.limit)
+    results = [
+        perplexity(path, items, adapter=adapter, name=name)
+        for name, path, adapter in _perplexity_models(args)
+    ]
+    payload = {"reading": READING, "models": [r.model_dump(exclude={"reading"}) for r in results]}
+    if args.run:
+        _attach(args.run, "perplexity", payload)
+    if args.json:
+        _out.print_json(json.dumps(payload))
+        return 0
+    for r in results:
+        _out.print(
+            f"{r.model}: perplexity {r.perplexity:.3f} ({r.band}) over {r.tokens} tokens, "
+            f"mean NLL {r.mean_nll:.4f}"
+        )
+    _out.print(f"\n{READING}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
     d = sub.add_parser("demo", help="the whole pipeline offline on the bundled model and its shipped LoRA")
@@ -108,6 +161,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.add_argument("--judge-model", help="the real judge's model name")
     d.add_argument("--no-progress", action="store_true")
     d.set_defaults(handler=_demo)
+
+    x = sub.add_parser(
+        "perplexity", help="perplexity of base and fine-tuned on reference answers (transformers)"
+    )
+    x.add_argument("references", type=Path, help="prompt set whose 'reference' answers are scored")
+    x.add_argument(
+        "--model", help="model folder, GGUF file or bundled:NAME (default: the bundled Qwen + LoRA)"
+    )
+    x.add_argument("--adapter", type=Path, help="PEFT adapter folder for the fine-tuned side")
+    x.add_argument("--limit", type=int, help="score only the first N references")
+    x.add_argument("--run", type=Path, help="also write perplexity.json into this run folder")
+    x.add_argument("--json", action="store_true")
+    x.set_defaults(handler=_perplexity)
 
     p = sub.add_parser("report", help="write report.md and report.html for a run folder or a verdict file")
     p.add_argument(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from judge.config import JudgeSpec, RunConfig, StatsOptions
+from judge.records import Role
 from judge.specs import GenerationParams, ModelSpec
 from judge.store import write_jsonl
 
@@ -51,7 +52,7 @@ def demo_config(
     prompts = run_dir / "prompts.jsonl"
     write_jsonl(prompts, generate_problems(n, seed=PROBLEM_SEED, split="test", difficulty=DIFFICULTY))
     params = GenerationParams(max_tokens=192, temperature=0.0)
-    models = {
+    models: dict[Role, ModelSpec] = {
         "finetuned": ModelSpec(
             name=f"{MODEL} + procedural LoRA",
             bundled=MODEL,
