@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
@@ -113,7 +114,7 @@ def _perplexity_models(args: argparse.Namespace) -> list[tuple[str, Path, Path |
     ]
 
 
-def _attach(run_dir: Path, name: str, payload: dict[str, object]) -> None:
+def _attach(run_dir: Path, name: str, payload: Mapping[str, object]) -> None:
     """Add a side result to a run's summary extras and re-render its reports."""
     from judge.report import write_reports
     from judge.store import write_atomic
@@ -121,7 +122,7 @@ def _attach(run_dir: Path, name: str, payload: dict[str, object]) -> None:
 
     write_atomic(run_dir / f"{name}.json", json.dumps(payload, indent=2) + "\n")
     summary = Summary.model_validate_json((run_dir / "summary.json").read_text(encoding="utf-8"))
-    summary = summary.model_copy(update={"extras": {**summary.extras, name: payload}})
+    summary = summary.model_copy(update={"extras": {**summary.extras, name: dict(payload)}})
     write_atomic(run_dir / "summary.json", summary.model_dump_json(indent=2) + "\n")
     write_reports(run_dir)
 

@@ -78,6 +78,7 @@ def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dic
         )
     if counts.decided_by_check:
         text += (
-            f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), not by the judge."
+            f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), "
+            "not by the judge."
         )
     return text

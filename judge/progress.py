@@ -24,7 +24,7 @@ __all__ = ["GenerationProgress", "JudgeProgress"]
 
 
 class JudgeProgress:
-    """A context manager: ``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``."""
+    """A context manager; ``advance`` is the judge stage's ``on_call``, ``retry`` the client's."""
 
     def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
         self.prices = prices
