@@ -1,9 +1,9 @@
-"""A rich progress bar for the judge stage: pairs done, ETA, tokens and cost so far, retries."""
+"""Rich progress bars: generation per model, and judging (pairs done, ETA, tokens and cost, retries)."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -23,15 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["GenerationProgress", "JudgeProgress"]
 
 
-class JudgeProgress:
-    """A context manager; ``advance`` is the judge stage's ``on_call``, ``retry`` the client's."""
+class _Bar:
+    """One rich bar on stderr with elapsed time and ETA, shown for a ``with`` block."""
 
-    def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
-        self.prices = prices
-        self.tokens = Usage()
-        self.retries = 0
+    def __init__(self, label: str, total: int | None, *, enabled: bool) -> None:
         self._progress = Progress(
-            TextColumn("judging"),
+            TextColumn(label),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -40,11 +37,10 @@ class JudgeProgress:
             TextColumn("{task.fields[info]}"),
             console=Console(stderr=True),
             disable=not enabled,
-            transient=False,
         )
-        self._task = self._progress.add_task("judge", total=total, info="")
+        self._task = self._progress.add_task(label, total=total, info="")
 
-    def __enter__(self) -> JudgeProgress:
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 
@@ -52,6 +48,16 @@ class JudgeProgress:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._progress.stop()
+
+
+class JudgeProgress(_Bar):
+    """``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``."""
+
+    def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
+        super().__init__("judging", total, enabled=enabled)
+        self.prices = prices
+        self.tokens = Usage()
+        self.retries = 0
 
     def _info(self) -> str:
         cost = f" ${self.prices.cost(self.tokens):.4f}" if self.prices else ""
@@ -73,30 +79,11 @@ class JudgeProgress:
         self._progress.update(self._task, info=self._info())
 
 
-class GenerationProgress:
-    """Context manager for one model's generation; call it with ``(done, total)``."""
+class GenerationProgress(_Bar):
+    """One model's generation; call it with ``(done, total)``."""
 
     def __init__(self, label: str, *, enabled: bool = True) -> None:
-        self._progress = Progress(
-            TextColumn(f"generating {label}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            disable=not enabled,
-        )
-        self._task = self._progress.add_task("generate", total=None)
-
-    def __enter__(self) -> GenerationProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._progress.stop()
+        super().__init__(f"generating {label}", None, enabled=enabled)
 
     def __call__(self, done: int, total: int) -> None:
         self._progress.update(self._task, completed=done, total=total)
