@@ -8,6 +8,7 @@ write from the already-loaded transformers model, so no model hub is contacted.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,10 +38,14 @@ def llama_cpp_sources(cache: Path | None = None) -> Path:
 def convert_to_gguf(model: Any, tok: Any, peft_dir: Path, out_file: Path) -> Path:
     """Write ``out_file`` (f16 GGUF LoRA) from ``peft_dir``; ``model``/``tok`` give the base config."""
     src = llama_cpp_sources()
-    base = getattr(model, "base_model", model)
-    config = getattr(base, "config", None) or base.model.config
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
     with tempfile.TemporaryDirectory() as tmp:
-        config.save_pretrained(tmp)
+        inner.config.save_pretrained(tmp)
+        # A config read from GGUF has no "architectures"; the converter needs it to pick the class.
+        cfg_path = Path(tmp) / "config.json"
+        cfg = json.loads(cfg_path.read_text())
+        cfg["architectures"] = cfg.get("architectures") or [type(inner).__name__]
+        cfg_path.write_text(json.dumps(cfg))
         tok.save_pretrained(tmp)
         cmd = [sys.executable, str(src / "convert_lora_to_gguf.py"), "--base", tmp,
                "--outfile", str(out_file), "--outtype", "f16", str(peft_dir)]  # fmt: skip

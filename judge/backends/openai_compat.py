@@ -37,17 +37,24 @@ class OpenAIBackend:
         base_url: overrides ``spec.base_url`` (used for the local server judge starts itself).
         model: overrides ``spec.model``.
         concurrency: requests in flight at once.
+        timeout: seconds per attempt (a CPU server queueing requests needs minutes, not the default).
     """
 
     def __init__(
-        self, spec: ModelSpec, *, base_url: str | None = None, model: str | None = None, concurrency: int = 8
+        self,
+        spec: ModelSpec,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        concurrency: int = 8,
+        timeout: float = 120.0,
     ) -> None:
         self.spec = spec
         self.batch_size = max(spec.batch_size, 1)
         key_env = spec.api_key_env or "OPENAI_API_KEY"
         self._client = ChatClient(
             model or spec.model or "", base_url=base_url or spec.base_url, api_key=os.environ.get(key_env),
-            api_key_env=key_env, concurrency=concurrency,
+            api_key_env=key_env, concurrency=concurrency, timeout=timeout,
         )  # fmt: skip
 
     async def generate_batch(self, items: list[PromptItem]) -> list[str]:

@@ -25,8 +25,13 @@ class ServedBackend:
         self.spec = spec
         self.server = server
         self.batch_size = spec.batch_size
-        # The llama.cpp server answers one request at a time; more in flight would only queue.
-        self._api = OpenAIBackend(spec, base_url=server.base_url, model=server.model_name, concurrency=2)
+        # No more requests in flight than the server has slots: the rest would wait in its queue,
+        # time out client-side and be sent again, doubling the work on a CPU that is already the
+        # bottleneck. A slow CPU reply is not a failure, hence the long timeout.
+        slots = server.parallel if server.engine == "llama-server" else 1
+        self._api = OpenAIBackend(
+            spec, base_url=server.base_url, model=server.model_name, concurrency=slots, timeout=900.0
+        )
 
     @classmethod
     async def start(cls, spec: ModelSpec, *, log_dir: str | Path | None = None) -> ServedBackend:
