@@ -47,8 +47,9 @@ def convert_to_gguf(model: Any, tok: Any, peft_dir: Path, out_file: Path) -> Pat
         cfg["architectures"] = cfg.get("architectures") or [type(inner).__name__]
         cfg_path.write_text(json.dumps(cfg))
         tok.save_pretrained(tmp)
+        # Absolute paths: the converter runs with its own folder as the working directory.
         cmd = [sys.executable, str(src / "convert_lora_to_gguf.py"), "--base", tmp,
-               "--outfile", str(out_file), "--outtype", "f16", str(peft_dir)]  # fmt: skip
+               "--outfile", str(out_file.resolve()), "--outtype", "f16", str(peft_dir.resolve())]  # fmt: skip
         subprocess.run(cmd, check=True, cwd=src)
     return out_file
 
