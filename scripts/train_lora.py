@@ -179,7 +179,7 @@ def write_record(args: argparse.Namespace, examples: list[dict[str, str]], recor
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     record = {"base": BASE, "params": params, "examples": len(examples), **record}
     (args.out / "train_record.json").write_text(json.dumps(record, indent=1))
-    print(json.dumps({k: record[k] for k in ("before", "after", "examples", "seconds")}))
+    print(json.dumps({k: record.get(k) for k in ("before", "after", "examples", "seconds")}))
 
 
 if __name__ == "__main__":
