@@ -10,6 +10,7 @@ when it has one.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,10 @@ def _with_adapter(model: Any, adapter: Path) -> Any:
         from peft import PeftModel
     except ImportError as exc:
         raise ConfigError(_HF_HINT) from exc
-    return PeftModel.from_pretrained(model, str(adapter))
+    with warnings.catch_warnings():
+        # peft calls a transformers API that newer transformers deprecate; nothing a user can act on.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return PeftModel.from_pretrained(model, str(adapter))
 
 
 def render_prompts(tokenizer: Any, prompts: list[str], system: str | None) -> list[str]:

@@ -70,8 +70,10 @@ def test_gemma_raw_generation_and_perplexity() -> None:
 
     path = bundled_model_path("gemma3-270m")
     spec = ModelSpec(name="g", hf=str(path), dtype="float32", params=GenerationParams(max_tokens=4))
-    out = HFBackend(spec).generate_texts(["The capital of France is"])
-    assert "Paris" in out[0]
+    backend = HFBackend(spec)
+    assert not getattr(backend.tokenizer, "chat_template", None)  # a base model: raw prompts
+    out = backend.generate_texts(["The capital of France is", "1, 2, 3, 4,"])
+    assert all(o.strip() for o in out) and len(backend.tokenizer(out[1])["input_ids"]) <= 5
     text = PromptItem(id="t", prompt="The quick brown fox jumps over the lazy dog. " * 3)
     noise = PromptItem(id="n", prompt="zq xv jw kq vz qx wj zk xq jv " * 2)
     res = perplexity(path, [text, noise], name="gemma3-270m")
