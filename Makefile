@@ -5,9 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# llama.cpp (llama-cpp-python) is compiled from source on install: CPU only, no extras we don't use.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_OPENMP=ON
-export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# llama.cpp's llama-server is compiled once into $(JUDGE_CACHE_DIR)/bin (default ~/.cache/judge/bin).
 
 .PHONY: demo test setup browser lint bench clean
 
@@ -19,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[hf,local,dev]'
+	PYTHON=$(BIN)/python bash scripts/build_llama_server.sh
 	touch $@
 
 # Debian's Chromium and its driver, for the report's browser tests (root on CI machines).

@@ -2,7 +2,8 @@
 # Build llama.cpp's `llama-server` from the sources vendored in the llama-cpp-python sdist
 # (pinned below; fetched with `pip download`, so it works against the same package index as
 # everything else) and install it where judge looks: $JUDGE_CACHE_DIR/bin (default ~/.cache/judge/bin).
-# Static, CPU only, no curl: one self-contained binary. About 4-8 minutes on 2 cores.
+# Static, CPU only, no curl: one self-contained binary. About 4-12 minutes on 2 cores.
+# Needs cmake and a C++ compiler (both on these machines' images).
 # Skips the build when the binary is already there (delete it to rebuild).
 set -euo pipefail
 PY=${PYTHON:-python3}
@@ -17,7 +18,9 @@ if [[ ! -d "$SRC/llama_cpp_python-$VERSION/vendor/llama.cpp" ]]; then
   tar -xzf "$SRC/llama_cpp_python-$VERSION.tar.gz" -C "$SRC"
 fi
 LLAMA="$SRC/llama_cpp_python-$VERSION/vendor/llama.cpp"
-cmake -S "$LLAMA" -B "$SRC/build-server" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+GENERATOR=()
+command -v ninja >/dev/null && GENERATOR=(-G Ninja)  # faster when present; make works too
+cmake -S "$LLAMA" -B "$SRC/build-server" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DGGML_NATIVE=ON >/dev/null
 cmake --build "$SRC/build-server" --target llama-server -j "${JOBS:-2}"
