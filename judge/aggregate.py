@@ -19,7 +19,7 @@ import pandas as pd
 
 from judge import stats
 from judge.blind import unblind
-from judge.conclusion import conclusion
+from judge.conclusion import conclusion, judge_caveats
 from judge.config import StatsOptions
 from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winner
 from judge.summary import (
@@ -265,6 +265,7 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
     sign = _sign(counts, opts)
     preference = _estimate(_bootstrap(df, opts, "preference"), opts.level, _PREF_METHOD)
     net = _estimate(_bootstrap(df, opts, "net"), opts.level, "(W - L)/n; bootstrap CI resampling judge calls")
+    position_bias = _position_bias(df, facts, opts.level)
     confidence = Counter(df[df.status == "judged"].confidence.dropna()) if n else Counter()
     return Summary(
         run_id=facts.run_id,
@@ -278,10 +279,17 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
         preference=preference,
         net_win_rate=net,
         sign_test=sign,
-        position_bias=_position_bias(df, facts, opts.level),
+        position_bias=position_bias,
         confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")},
         per_category=_categories(df, opts),
         usage=facts.usage,
-        conclusion=conclusion(counts, preference, sign, facts.models),
+        conclusion=" ".join(
+            part
+            for part in (
+                conclusion(counts, preference, sign, facts.models),
+                judge_caveats(position_bias, facts.extras),
+            )
+            if part
+        ),
         extras=facts.extras,
     )

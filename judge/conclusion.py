@@ -8,7 +8,9 @@ of pairs that would give the target power.
 
 from __future__ import annotations
 
-from judge.summary import Counts, Estimate, SignTest
+from typing import Any
+
+from judge.summary import Counts, Estimate, PositionBias, SignTest
 
 __all__ = ["conclusion", "pct"]
 
@@ -36,6 +38,48 @@ def _power(s: SignTest) -> str:
         f" About {s.pairs_for_power} pairs would be needed for {100 * s.power_target:.0f} % power "
         f"at the observed split."
     )
+
+
+def _share(part: dict[str, Any]) -> str:
+    ci = part.get("ci") or [None, None]
+    return f"{part['k']}/{part['n']} ({pct(part.get('share'))}, 95 % CI {pct(ci[0])} to {pct(ci[1])})"
+
+
+def _position_note(bias: PositionBias | None) -> str:
+    a = bias.share_a if bias else None
+    if a is None or a.estimate is None or a.ci_low is None or a.ci_high is None:
+        return ""
+    if a.ci_low <= 0.5 <= a.ci_high:
+        return ""
+    label, share = ("A", a.estimate) if a.ci_low > 0.5 else ("B", 1 - a.estimate)
+    return (
+        f"The judge chose label {label} in {pct(share)} of its decisive verdicts (95 % CI excludes 50 %): "
+        f"it is position-biased; judge with both_orders = true and read its verdicts with care."
+    )
+
+
+def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) -> str:
+    """What the run says about the judge itself: position bias, agreement with verified truth."""
+    notes = []
+    position = _position_note(position_bias)
+    if position:
+        notes.append(position)
+    checks = extras.get("checks", {})
+    truth, accuracy = checks.get("judge_vs_truth"), checks.get("accuracy")
+    if accuracy and "finetuned" in accuracy and "base" in accuracy:
+        p = accuracy.get("mcnemar", {}).get("pvalue")
+        mc = f"; McNemar p = {p:.3g}" if p is not None else ""
+        notes.append(
+            f"Execution-verified accuracy: fine-tuned {_share(accuracy['finetuned'])}, "
+            f"base {_share(accuracy['base'])}{mc}."
+        )
+    if truth and truth.get("n"):
+        ci = truth.get("ci") or [0.0, 1.0]
+        chance = " — not distinguishable from a coin flip" if ci[0] <= 0.5 else ""
+        notes.append(
+            f"Where exactly one answer was verified correct, the judge picked it in {_share(truth)}{chance}."
+        )
+    return " ".join(notes)
 
 
 def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dict[str, str]) -> str:

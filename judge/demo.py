@@ -25,7 +25,7 @@ PROBLEM_SEED, DIFFICULTY = 1004, (2, 7)
 
 DEMO_NOTE = (
     "This demo's judge is a 0.5B model: it exercises the pipeline end to end, offline, and is NOT a "
-    "trustworthy judge. Its agreement with the execution-verified truth is shown above ('judge vs truth'). "
+    "trustworthy judge. How often it picked the execution-verified answer is stated above. "
     "For real use, point the same run at a strong judge:\n"
     "  judge demo --judge-base-url https://api.openai.com/v1 --judge-model gpt-4o-mini   "
     "(key in OPENAI_API_KEY)\n"
@@ -66,7 +66,7 @@ def demo_config(
             model=MODEL, bundled=MODEL, concurrency=2, timeout=600, max_tokens=2048, max_retries=1
         )
     else:
-        judge = JudgeSpec(model=judge_model or "gpt-4o-mini", base_url=judge_base_url)
+        judge = JudgeSpec(model=judge_model or "gpt-4o-mini", base_url=judge_base_url, both_orders=True)
     return RunConfig(
         name=name,
         prompts=prompts,

@@ -34,7 +34,7 @@ def reply_schema(ids: list[str], criteria: tuple[str, ...]) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "id": {"type": "string", "enum": ids},
-            "rationale": {"type": "string"},
+            "rationale": {"type": "string", "maxLength": 600},  # bounds a rambling local judge
             "criteria": {
                 "type": "object",
                 "properties": {name: label for name in criteria},

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from judge.checks import attach_checks, correctness, decide_pair, model_accuracy, run_checks, truth_report
+from judge.checks import attach_checks, correctness, decide_pair, run_checks, truth_report
 from judge.config import RunConfig
 from judge.records import Generation, Outcome, PromptItem, Result, Role
 
@@ -49,11 +49,7 @@ def apply_checks(
             verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
             if verdict is not None:
                 decided[item.id] = verdict
-    extras: dict[str, Any] = {"degeneration": _degeneration_counts(out)}
-    right = correctness(checks)
-    if right:
-        extras["accuracy"] = model_accuracy(right)
-    return out, decided, extras
+    return out, decided, {"degeneration": _degeneration_counts(out)}
 
 
 def truth_extras(outcomes: list[Outcome], gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:

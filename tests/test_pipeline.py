@@ -20,6 +20,8 @@ from spine import (
 from judge.config import load_config
 from judge.pipeline import CompareResult, DryRun, run_comparison
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
 
 def _run(config_path: Path, **kw: object) -> CompareResult:
     result = run_comparison(load_config(config_path), show_progress=False, **kw)  # type: ignore[arg-type]
@@ -126,6 +128,45 @@ def test_both_orders_exposes_a_position_biased_judge(tmp_path: Path) -> None:
     assert all(o.position_consistent is False for o in result.outcomes)
     assert s.position_bias is not None and s.position_bias.share_a.estimate == 1.0
     assert s.position_bias.consistency is not None and s.position_bias.consistency.estimate == 0.0
+    assert "it is position-biased" in s.conclusion
+
+
+def test_procedural_run_measures_models_and_judge_against_execution(tmp_path: Path) -> None:
+    problems = [json.loads(line) for line in (EXAMPLES / "procedural_test.jsonl").read_text().splitlines()][
+        :8
+    ]
+    (tmp_path / "prompts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
+    right_ft, right_base = {0, 1, 2, 3, 4, 5}, {0, 1, 6}
+
+    def program(i: int, right: set[int]) -> str:
+        answer = problems[i]["metadata"]["answer"] if i in right else "-123456"
+        return json.dumps({"id": problems[i]["id"], "output": f"```python\nprint({answer!r})\n```"})
+
+    for name, right in (("ft.jsonl", right_ft), ("base.jsonl", right_base)):
+        (tmp_path / name).write_text("".join(program(i, right) + "\n" for i in range(8)))
+    with FakeServer(policy=lambda prompt, a, b: "A") as server:
+        (tmp_path / "run.toml").write_text(
+            'name = "proc"\nprompts = "prompts.jsonl"\n'
+            '[models.finetuned]\nname = "ft"\noutputs = "ft.jsonl"\n'
+            '[models.base]\nname = "base"\noutputs = "base.jsonl"\n'
+            f'[judge]\nbase_url = "{server.base_url}"\n[stats]\nbootstrap_resamples = 200\n'
+        )
+        result = _run(tmp_path / "run.toml")
+    checks = result.summary.extras["checks"]
+    assert (checks["accuracy"]["finetuned"]["k"], checks["accuracy"]["base"]["k"]) == (6, 3)
+    assert checks["accuracy"]["mcnemar"]["b"] + checks["accuracy"]["mcnemar"]["c"] == 5  # items 2-5 and 6
+    truth = checks["judge_vs_truth"]
+    assert truth["n"] == 5 and truth["both_correct"] == 2 and truth["neither_correct"] == 1
+    # the always-"A" judge is right exactly where the verified-correct side happened to be shown as A
+    keys = {
+        k["item_id"]: k["a_role"]
+        for k in map(json.loads, (result.run_dir / "key.jsonl").read_text().splitlines())
+    }
+    expected = sum(
+        keys[problems[i]["id"]] == ("finetuned" if i in right_ft else "base") for i in (2, 3, 4, 5, 6)
+    )
+    assert truth["k"] == expected
+    assert "Execution-verified accuracy: fine-tuned 6/8" in result.summary.conclusion
 
 
 def test_dry_run_sends_nothing(tmp_path: Path, fake_server: FakeServer) -> None:
