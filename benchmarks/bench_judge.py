@@ -97,7 +97,8 @@ def main() -> None:
     rate0, per_call = measure(0.0, 1, args.calls)
     cpu = _CPU[-1] / args.calls
     print(f"zero latency, C=1: {per_call * 1000:.1f} ms per call of 5 wall ({rate0:.0f} cmp/s), of which "
-          f"{cpu * 1000:.1f} ms is judge's own CPU (render, SDK, ledger, parse); the rest is the scripted server")
+          f"{cpu * 1000:.1f} ms is judge's own CPU (render, SDK, ledger, parse); "
+          "the rest is the scripted server")
 
 
 if __name__ == "__main__":
