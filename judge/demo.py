@@ -63,7 +63,13 @@ def demo_config(
     }
     if judge_base_url is None:
         judge = JudgeSpec(
-            model=MODEL, bundled=MODEL, concurrency=2, timeout=600, max_tokens=2048, max_retries=1
+            model=MODEL,
+            bundled=MODEL,
+            concurrency=2,
+            timeout=600,
+            max_tokens=1536,
+            max_retries=1,
+            both_orders=True,
         )
     else:
         judge = JudgeSpec(model=judge_model or "gpt-4o-mini", base_url=judge_base_url, both_orders=True)

@@ -119,12 +119,8 @@ def test_stable_link_opens_one_comparison(chromium: Any, tmp_path: Path) -> None
 
 @pytest.mark.skipif(not (DATA / "alpaca-7b.cot.jsonl.gz").exists(), reason="shared AlpacaEval data absent")
 def test_real_alpaca_eval_page_loads_and_filters_fast(chromium: Any, tmp_path: Path) -> None:
-    summary, rows = load_alpaca(DATA / "alpaca-7b.cot.jsonl.gz")
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "summary.json").write_text(summary.model_dump_json(), encoding="utf-8")
-    (run / "audit.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in rows), encoding="utf-8")
-    page = write_reports(run)[1]
+    _, rows, run = load_alpaca(DATA / "alpaca-7b.cot.jsonl.gz", tmp_path)
+    page = run / "report.html"
     start = time.perf_counter()
     chromium.get(page.as_uri())
     assert wait_ready(chromium) == 805
