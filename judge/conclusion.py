@@ -46,16 +46,26 @@ def _share(part: dict[str, Any]) -> str:
 
 
 def _position_note(bias: PositionBias | None) -> str:
-    a = bias.share_a if bias else None
-    if a is None or a.estimate is None or a.ci_low is None or a.ci_high is None:
+    if bias is None:
         return ""
-    if a.ci_low <= 0.5 <= a.ci_high:
-        return ""
-    label, share = ("A", a.estimate) if a.ci_low > 0.5 else ("B", 1 - a.estimate)
-    return (
-        f"The judge chose label {label} in {pct(share)} of its decisive verdicts (95 % CI excludes 50 %): "
-        f"it is position-biased; judge with both_orders = true and read its verdicts with care."
-    )
+    notes = []
+    a = bias.share_a
+    biased = a.ci_low is not None and a.ci_high is not None and not a.ci_low <= 0.5 <= a.ci_high
+    if biased and a.estimate is not None and a.ci_low is not None:
+        label, share = ("A", a.estimate) if a.ci_low > 0.5 else ("B", 1 - a.estimate)
+        notes.append(
+            f"The judge chose label {label} in {pct(share)} of its decisive verdicts "
+            f"(95 % CI excludes 50 %): it is position-biased."
+        )
+    c = bias.consistency
+    if c is not None and c.n:
+        notes.append(
+            f"Judged in both orders, its verdict held in {c.k} of {c.n} pairs; the {c.n - c.k} "
+            f"that flipped with the order count as ties."
+        )
+    elif biased:
+        notes.append("Judge with both_orders = true and read its verdicts with care.")
+    return " ".join(notes)
 
 
 def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) -> str:
@@ -75,9 +85,17 @@ def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) ->
         )
     if truth and truth.get("n"):
         ci = truth.get("ci") or [0.0, 1.0]
-        chance = " — not distinguishable from a coin flip" if ci[0] <= 0.5 else ""
+        ties = f", {truth['ties']} of them ties" if truth.get("ties") else ""
+        chance = (
+            "worse than a coin flip"
+            if ci[1] < 0.5
+            else "better than chance"
+            if ci[0] > 0.5
+            else "not distinguishable from a coin flip"
+        )
         notes.append(
-            f"Where exactly one answer was verified correct, the judge picked it in {_share(truth)}{chance}."
+            f"Where exactly one answer was verified correct, the judge picked it in "
+            f"{_share(truth)}{ties} — {chance}."
         )
     return " ".join(notes)
 
