@@ -277,6 +277,12 @@ def run_comparison(
     return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras)
 
 
+def _judge_where(config: RunConfig) -> str:
+    if config.judge.bundled:
+        return f"bundled {config.judge.bundled}, llama.cpp on 127.0.0.1"
+    return config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)"
+
+
 def _finish(
     config: RunConfig,
     items: list[PromptItem],
@@ -304,7 +310,7 @@ def _finish(
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},
-        judge={"model": config.judge.model, "base_url": str(config.judge.base_url or "OPENAI_BASE_URL")},
+        judge={"model": config.judge.model, "base_url": _judge_where(config)},
         usage=usage,
         label_counts=labels,
         extras=extras,

@@ -53,8 +53,11 @@ def results_table(s: Summary) -> Table:
 
 def _sign_cells(st: SignTest) -> list[str]:
     holm: float | None = getattr(st, "pvalue_holm", None)  # newer schemas adjust per-category p
-    return [f"p {fmt_p(st.pvalue)}", "" if holm is None else f"p {fmt_p(holm)}",
-            "yes" if st.significant else "no"]
+    return [
+        f"p {fmt_p(st.pvalue)}",
+        "" if holm is None else f"p {fmt_p(holm)}",
+        "yes" if st.significant else "no",
+    ]
 
 
 def category_table(s: Summary) -> Table | None:
@@ -64,10 +67,32 @@ def category_table(s: Summary) -> Table | None:
     rows = []
     for cat in s.per_category:
         c, p = cat.counts, cat.preference
-        rows.append([cat.category, str(c.n), str(c.win), str(c.tie), str(c.loss), str(c.failed),
-                     pct(p.estimate, 1), ci_text(p.ci_low, p.ci_high, p.level), *_sign_cells(cat.sign_test)])
-    headers = ["Category", "n", "W", "T", "L", "Failed", "Preference", "Interval",
-               "Sign test", "Holm-adjusted", "Significant"]
+        rows.append(
+            [
+                cat.category,
+                str(c.n),
+                str(c.win),
+                str(c.tie),
+                str(c.loss),
+                str(c.failed),
+                pct(p.estimate, 1),
+                ci_text(p.ci_low, p.ci_high, p.level),
+                *_sign_cells(cat.sign_test),
+            ]
+        )
+    headers = [
+        "Category",
+        "n",
+        "W",
+        "T",
+        "L",
+        "Failed",
+        "Preference",
+        "Interval",
+        "Sign test",
+        "Holm-adjusted",
+        "Significant",
+    ]
     return Table("Per category", headers, rows)
 
 
@@ -129,10 +154,81 @@ def _table_of(title: str, value: Any) -> Table:
     return Table(title, ["", ""], [["value", cell(value)]])
 
 
-def extras_tables(extras: dict[str, Any]) -> list[Table]:
-    """Generic tables for whatever extras a run carries (checks, perplexity, degeneration, ...).
+def _share_row(name: str, part: dict[str, Any], *extra: str) -> list[str]:
+    ci = part.get("ci") or [None, None]
+    return [
+        name,
+        f"{part.get('k')} / {part.get('n')}",
+        pct(part.get("share"), 1),
+        ci_text(ci[0], ci[1], 0.95),
+        *extra,
+    ]
 
-    A dict of dicts becomes rows x columns, a list of dicts a table, a flat dict key/value rows,
-    a scalar one row; anything deeper is shown as JSON text in its cell.
+
+def _checks_tables(checks: dict[str, Any]) -> list[Table]:
+    tables = []
+    accuracy = checks.get("accuracy") or {}
+    models = [m for m in ("finetuned", "base") if isinstance(accuracy.get(m), dict)]
+    if models:
+        rows = [_share_row(m, accuracy[m]) for m in models]
+        mc = accuracy.get("mcnemar") or {}
+        if mc.get("pvalue") is not None:
+            rows.append(
+                [
+                    "McNemar exact test",
+                    f"{mc.get('b')} vs {mc.get('c')} discordant",
+                    "",
+                    f"p = {fmt_p(mc['pvalue'])}",
+                ]
+            )
+        tables.append(Table("Execution-verified accuracy", ["Model", "Correct", "Share", "Interval"], rows))
+    truth = checks.get("judge_vs_truth")
+    if isinstance(truth, dict) and truth.get("n"):
+        detail = (
+            f"{truth.get('ties', 0)} ties; {truth.get('both_correct', 0)} both correct, "
+            f"{truth.get('neither_correct', 0)} neither (not scored)"
+        )
+        tables.append(
+            Table(
+                "Judge vs verified truth (pairs with exactly one correct side)",
+                ["", "Picked the correct side", "Share", "Interval", "Other pairs"],
+                [_share_row("judge", truth, detail)],
+            )
+        )
+    return tables
+
+
+def _perplexity_table(payload: dict[str, Any]) -> list[Table]:
+    rows = [
+        [
+            str(m.get("model")),
+            cell(m.get("perplexity")),
+            str(m.get("band")),
+            f"{m.get('tokens', 0):,}",
+            cell(m.get("mean_nll")),
+        ]
+        for m in payload.get("models", [])
+    ]
+    table = Table(
+        "Perplexity (transformers, reference answers)",
+        ["Model", "Perplexity", "Band (seed 000)", "Tokens", "Mean NLL"],
+        rows,
+    )
+    note = Table("How to read perplexity", ["", ""], [["reading", str(payload.get("reading", ""))]])
+    return [table, note]
+
+
+def extras_tables(extras: dict[str, Any]) -> list[Table]:
+    """Tables for the extras a run carries: checks and perplexity get their own layout; anything else
+    generic (a dict of dicts becomes rows x columns, a list of dicts a table, a flat dict key/value
+    rows, a scalar one row; anything deeper is shown as JSON text in its cell).
     """
-    return [_table_of(str(key).replace("_", " ").capitalize(), value) for key, value in extras.items()]
+    tables: list[Table] = []
+    for key, value in extras.items():
+        if key == "checks" and isinstance(value, dict):
+            tables += _checks_tables(value)
+        elif key == "perplexity" and isinstance(value, dict):
+            tables += _perplexity_table(value)
+        else:
+            tables.append(_table_of(str(key).replace("_", " ").capitalize(), value))
+    return tables
