@@ -178,7 +178,7 @@ def _checks_tables(checks: dict[str, Any]) -> list[Table]:
                     "McNemar exact test",
                     f"{mc.get('b')} vs {mc.get('c')} discordant",
                     "",
-                    f"p = {fmt_p(mc['pvalue'])}",
+                    f"p {fmt_p(mc['pvalue'])}",
                 ]
             )
         tables.append(Table("Execution-verified accuracy", ["Model", "Correct", "Share", "Interval"], rows))
@@ -225,9 +225,9 @@ def extras_tables(extras: dict[str, Any]) -> list[Table]:
     """
     tables: list[Table] = []
     for key, value in extras.items():
-        if key == "checks" and isinstance(value, dict):
+        if key == "checks" and isinstance(value, dict) and {"accuracy", "judge_vs_truth"} & value.keys():
             tables += _checks_tables(value)
-        elif key == "perplexity" and isinstance(value, dict):
+        elif key == "perplexity" and isinstance(value, dict) and "models" in value:
             tables += _perplexity_table(value)
         else:
             tables.append(_table_of(str(key).replace("_", " ").capitalize(), value))
