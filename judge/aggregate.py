@@ -280,7 +280,7 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
         net_win_rate=net,
         sign_test=sign,
         position_bias=position_bias,
-        confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")},
+        confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")} if confidence else {},
         per_category=_categories(df, opts),
         usage=facts.usage,
         conclusion=" ".join(

@@ -34,10 +34,26 @@ def _rationale(raw: Any) -> tuple[str, str]:
     return "", "" if raw is None else str(raw)
 
 
+def _label_map(referenced: Any) -> str:
+    """AlpacaEval's CoT judge names outputs "M"/"m": say which is A (output_1) and which is B."""
+    if isinstance(referenced, str):
+        try:
+            referenced = ast.literal_eval(referenced)
+        except (ValueError, SyntaxError):
+            return ""
+    if not isinstance(referenced, dict):
+        return ""
+    names = {"output_1": "A", "output_2": "B"}
+    return ", ".join(f"{label} = {names.get(str(out), out)}" for label, out in sorted(referenced.items()))
+
+
 def _row(outcome: Outcome, raw: dict[str, Any]) -> AuditRow:
     # The files do not record the order the judge saw: A is output_1 (the baseline), and no
     # position-bias claim is made from them.
     rationale, raw_text = _rationale(raw.get("raw_completion"))
+    labels = _label_map(raw.get("referenced_models"))
+    if rationale and labels:
+        rationale = f"{rationale} [the judge's labels: {labels}]"
     label = {"win": "B", "loss": "A", "tie": "tie"}.get(outcome.result or "")
     return AuditRow(
         item_id=outcome.item_id,
