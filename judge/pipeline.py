@@ -21,13 +21,13 @@ import pandas as pd
 
 from judge import aggregate
 from judge.aggregate import RunFacts
-from judge.blind import batches, make_pairs, unblind
+from judge.audit import audit_rows
+from judge.blind import batches, make_pairs
 from judge.client import ChatClient, Prices, RetryPolicy
 from judge.config import JudgeSpec, RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
 from judge.records import (
-    AuditRow,
     BlindKey,
     BlindPair,
     Generation,
@@ -116,64 +116,6 @@ def _snapshot(config: RunConfig, run_dir: Path) -> None:
     if config.source and config.source.exists():
         shutil.copyfile(config.source, run_dir / "config.toml")
     write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
-
-
-def _audit_row(
-    item: PromptItem,
-    pair: BlindPair,
-    key: BlindKey,
-    j: Judgment | None,
-    outcome: Outcome,
-    raw: dict[str, str],
-    checks: dict[str, Any],
-) -> AuditRow:
-    verdict = j.verdict if j else None
-    status = outcome.status if j is None else ("judged" if verdict else "failed")
-    return AuditRow(
-        item_id=item.id,
-        category=item.category,
-        round=key.round,
-        pair_id=pair.pair_id,
-        prompt=pair.prompt,
-        reference=pair.reference,
-        output_a=pair.output_a,
-        output_b=pair.output_b,
-        a_role=key.a_role,
-        status=status,
-        judge_label=verdict.winner if verdict else None,
-        result=unblind(key, verdict.winner) if verdict else (outcome.result if j is None else None),
-        confidence=verdict.confidence if verdict else None,
-        criteria=verdict.criteria if verdict else {},
-        rationale=verdict.rationale if verdict else "",
-        raw_reply=raw.get(j.call_id or "", "") if j else "",
-        reason=j.reason if j else outcome.reason,
-        position_consistent=outcome.position_consistent,
-        checks=checks,
-    )
-
-
-def _audit(
-    items: list[PromptItem],
-    pairs: list[BlindPair],
-    keys: list[BlindKey],
-    judgments: dict[str, Judgment],
-    raw: dict[str, str],
-    outcomes: dict[str, Outcome],
-    gens: dict[Role, dict[str, Generation]],
-) -> list[AuditRow]:
-    by_id = {i.id: i for i in items}
-    return [
-        _audit_row(
-            by_id[k.item_id],
-            p,
-            k,
-            judgments.get(p.pair_id),
-            outcomes[k.item_id],
-            raw,
-            {role: gens[role][k.item_id].checks for role in ROLES},
-        )
-        for p, k in zip(pairs, keys, strict=True)
-    ]
 
 
 def _estimate(
@@ -319,7 +261,7 @@ def _finish(
     write_jsonl(run_dir / "outcomes.jsonl", outcomes)
     by_item = {o.item_id: o for o in outcomes}
     write_jsonl(
-        run_dir / "audit.jsonl", _audit(items, pairs, keys, judgments, stage.raw_replies, by_item, gens)
+        run_dir / "audit.jsonl", audit_rows(items, pairs, keys, judgments, stage.raw_replies, by_item, gens)
     )
     write_atomic(run_dir / "summary.json", json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
     from judge.report import write_reports
