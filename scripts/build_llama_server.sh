@@ -22,7 +22,8 @@ GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)  # faster when present; make works too
 cmake -S "$LLAMA" -B "$SRC/build-server" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF \
-  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DGGML_NATIVE=ON >/dev/null
+  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DGGML_NATIVE=ON \
+  -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF >/dev/null  # no web UI: nothing is fetched from a hub
 cmake --build "$SRC/build-server" --target llama-server -j "${JOBS:-2}"
 install -m 755 "$SRC/build-server/bin/llama-server" "$BIN"
 "$BIN" --version
