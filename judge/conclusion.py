@@ -87,7 +87,9 @@ def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) ->
         ci = truth.get("ci") or [0.0, 1.0]
         ties = f", {truth['ties']} of them ties" if truth.get("ties") else ""
         chance = (
-            "worse than a coin flip"
+            "it never chose between them"
+            if truth.get("ties", 0) >= truth["n"]
+            else "worse than a coin flip"
             if ci[1] < 0.5
             else "better than chance"
             if ci[0] > 0.5
