@@ -23,7 +23,7 @@ from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.audit import audit_rows
 from judge.blind import batches, make_pairs
-from judge.client import ChatClient, Prices, RetryPolicy
+from judge.client import ChatClient, Prices, RetryPolicy, resolve_endpoint
 from judge.config import JudgeSpec, RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
@@ -195,6 +195,8 @@ def run_comparison(
         A CompareResult, or a DryRun estimate.
     """
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
+    if not dry_run and client is None and config.judge.bundled is None:  # a missing key, before writing
+        resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     with Ledger(run_dir / "ledger.sqlite") as ledger:

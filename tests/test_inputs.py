@@ -97,3 +97,15 @@ def test_config_with_a_literal_key_is_refused(tmp_path: Path, capsys: pytest.Cap
     assert main(["run", str(config)]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "keys never go in config files" in err and "sk-live-abcdefghijklmnop" not in err
+
+
+def test_missing_api_key_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JUDGE_ABSENT_KEY", raising=False)
+    config = write_project(
+        tmp_path, "https://judge.invalid/v1", judge_extra='api_key_env = "JUDGE_ABSENT_KEY"'
+    )
+    assert main(["run", str(config), "--no-progress"]) == 2
+    assert "set the JUDGE_ABSENT_KEY environment variable" in " ".join(capsys.readouterr().err.split())
+    assert not (tmp_path / "results").exists()

@@ -13,8 +13,17 @@ Example::
         print(reply.text, client.totals.cost)
 """
 
-from judge.client._chat import ChatClient
+from judge.client._chat import ChatClient, resolve_endpoint
 from judge.client._records import ChatReply, FormatMode, Prices, Totals
 from judge.client._retry import RetryEvent, RetryPolicy
 
-__all__ = ["ChatClient", "ChatReply", "FormatMode", "Prices", "RetryEvent", "RetryPolicy", "Totals"]
+__all__ = [
+    "ChatClient",
+    "ChatReply",
+    "FormatMode",
+    "Prices",
+    "RetryEvent",
+    "RetryPolicy",
+    "Totals",
+    "resolve_endpoint",
+]

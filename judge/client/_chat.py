@@ -32,7 +32,12 @@ _DEFAULT_URL = "https://api.openai.com/v1"
 _DUMMY_KEY = "local-no-key"  # loopback servers ignore the key, but the SDK insists on one
 
 
-def _resolve(base_url: str | None, api_key: str | None, key_env: str) -> tuple[str, str]:
+def resolve_endpoint(base_url: str | None, api_key: str | None, key_env: str) -> tuple[str, str]:
+    """The endpoint and key a client would use.
+
+    Raises:
+        ConfigError: no key for a non-local endpoint (names the variable to set).
+    """
     url = base_url or os.environ.get("OPENAI_BASE_URL") or _DEFAULT_URL
     key = api_key or os.environ.get(key_env)
     if key:
@@ -94,7 +99,7 @@ class ChatClient:
         if concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
         self.model = model
-        self.base_url, self._key = _resolve(base_url, api_key, api_key_env)
+        self.base_url, self._key = resolve_endpoint(base_url, api_key, api_key_env)
         self.retry = retry or RetryPolicy()
         self.prices = prices
         self.on_retry = on_retry
@@ -217,8 +222,9 @@ class ChatClient:
 
     def _remember(self, mode: FormatMode) -> None:
         if mode != self.format_mode:
-            log.info("%s rejected response_format %s; using %s from now on", self.base_url, self.format_mode,
-                     mode)
+            log.info(
+                "%s rejected response_format %s; using %s from now on", self.base_url, self.format_mode, mode
+            )
             self.format_mode = mode
 
     async def _call(
@@ -234,8 +240,13 @@ class ChatClient:
         choice = resp.choices[0]
         text = choice.message.content if hasattr(choice, "message") else choice.text
         return ChatReply(
-            text=text or "", usage=usage, model=resp.model, finish_reason=choice.finish_reason,
-            latency_s=time.monotonic() - start, response_format_used=mode, attempts=attempts,
+            text=text or "",
+            usage=usage,
+            model=resp.model,
+            finish_reason=choice.finish_reason,
+            latency_s=time.monotonic() - start,
+            response_format_used=mode,
+            attempts=attempts,
         )
 
     async def _retrying(self, fn: Callable[[], Awaitable[T]]) -> tuple[T, int]:
@@ -265,8 +276,9 @@ class ChatClient:
         wait = state.next_action.sleep if state.next_action else 0.0
         event = RetryEvent(state.attempt_number, wait, getattr(exc, "status_code", None), self._reason(exc))
         self._meter.add(retries=1)
-        log.warning("%s attempt %d failed (%s); retry in %.2fs", self.base_url, event.attempt, event.reason,
-                    wait)
+        log.warning(
+            "%s attempt %d failed (%s); retry in %.2fs", self.base_url, event.attempt, event.reason, wait
+        )
         if self.on_retry is not None:
             self.on_retry(event)
 
