@@ -8,11 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from judge.blind import unblind
-from judge.records import AuditRow, BlindKey, BlindPair, Generation, Judgment, Outcome, PromptItem, Role
+from judge.records import (
+    ROLES,
+    AuditRow,
+    BlindKey,
+    BlindPair,
+    Generation,
+    Judgment,
+    Outcome,
+    PromptItem,
+    Role,
+)
 
 __all__ = ["audit_rows"]
-
-ROLES: tuple[Role, Role] = ("finetuned", "base")
 
 
 def _row(

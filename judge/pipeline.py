@@ -28,6 +28,7 @@ from judge.config import JudgeSpec, RunConfig
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
 from judge.records import (
+    ROLES,
     BlindKey,
     BlindPair,
     Generation,
@@ -42,8 +43,6 @@ from judge.store import Ledger, write_atomic, write_jsonl
 from judge.summary import Summary, UsageSummary
 
 __all__ = ["CompareResult", "DryRun", "run_comparison"]
-
-ROLES: tuple[Role, Role] = ("finetuned", "base")
 
 
 @dataclass

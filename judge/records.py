@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ROLES",
     "AuditRow",
     "BlindKey",
     "BlindPair",
@@ -39,6 +40,9 @@ Confidence = Literal["high", "medium", "low"]
 
 Role = Literal["finetuned", "base"]
 """Which side of the comparison a model is on."""
+
+ROLES: tuple[Role, Role] = ("finetuned", "base")
+"""Both roles, in the order outputs are listed and stored."""
 
 Result = Literal["win", "loss", "tie"]
 """An un-blinded verdict from the fine-tuned model's side."""

@@ -12,11 +12,9 @@ from typing import Any
 
 from judge.checks import attach_checks, correctness, decide_pair, run_checks, truth_report
 from judge.config import RunConfig
-from judge.records import Generation, Outcome, PromptItem, Result, Role
+from judge.records import ROLES, Generation, Outcome, PromptItem, Result, Role
 
 __all__ = ["apply_checks", "truth_extras"]
-
-ROLES: tuple[Role, Role] = ("finetuned", "base")
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
