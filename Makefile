@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # llama.cpp's llama-server is compiled once into $(JUDGE_CACHE_DIR)/bin (default ~/.cache/judge/bin).
 
-.PHONY: demo test setup browser lint bench clean
+.PHONY: demo test setup sandbox browser lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -17,8 +17,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[hf,local,dev]'
-	PYTHON=$(BIN)/python bash scripts/build_llama_server.sh
+	PYTHON=$(BIN)/python bash judge/assets/server/build_llama_server.sh
 	touch $@
+
+# Debian's bubblewrap (the sandbox for model-written code: judge executes nothing without it).
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
+	  else echo "install the sandbox: sudo apt-get install bubblewrap"; exit 1; fi; }
 
 # Debian's Chromium and its driver, for the report's browser tests (root on CI machines).
 browser:
@@ -26,10 +32,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
 	  else echo "install Chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
-demo: setup
+demo: setup sandbox
 	$(BIN)/judge demo
 
-test: setup browser
+test: setup sandbox browser
 	$(BIN)/pytest
 
 lint: setup

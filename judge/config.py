@@ -29,8 +29,15 @@ DEFAULT_CRITERIA = ("correctness", "reasoning_quality", "completeness", "mathema
 
 
 def prompts_dir() -> Path:
-    """The folder holding the judge prompt templates shipped with judge."""
-    return Path(__file__).resolve().parent.parent / "prompts"
+    """The folder holding the judge prompt templates shipped inside the package.
+
+    ``judge/prompts/`` is package data (it is in the wheel); the repository's top-level
+    ``prompts/`` is a link to it, the place to read and edit them.
+    """
+    from importlib.resources import as_file, files
+
+    with as_file(files("judge") / "prompts") as folder:  # a real folder for regular installs
+        return Path(folder)
 
 
 class _Section(BaseModel):
