@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[hf,local,dev]'
-	PYTHON=$(BIN)/python bash judge/assets/server/build_llama_server.sh
+	$(BIN)/judge setup-server
 	touch $@
 
 # Debian's bubblewrap (the sandbox for model-written code: judge executes nothing without it).

@@ -207,3 +207,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c.add_argument("--prompts", type=Path, required=True, help="the prompt set the outputs answer")
     c.add_argument("--json", action="store_true")
     c.set_defaults(handler=_check)
+
+    s = sub.add_parser(
+        "setup-server",
+        help="compile llama.cpp's llama-server for this CPU into the judge cache (offline demo, local models)",
+    )
+    s.add_argument("--rebuild", action="store_true", help="build again even if this recipe's build exists")
+    s.set_defaults(handler=_setup_server)
+
+
+def _setup_server(args: argparse.Namespace) -> int:
+    from judge.local import build_llama_server
+
+    binary = build_llama_server(rebuild=args.rebuild)
+    _out.print(f"llama-server ready: {binary}", markup=False)
+    return 0

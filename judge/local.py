@@ -105,13 +105,18 @@ _NEEDS = {
 }  # fmt: skip
 
 
-def missing_cpu_features(binary: Path) -> list[str]:
-    """Build options of a recipe-built binary that this CPU lacks (a cache moved to another machine)."""
+def missing_cpu_features(binary: Path, flags: set[str] | None = None) -> list[str]:
+    """Build options of a recipe-built binary that this CPU lacks (a cache moved to another machine).
+
+    Args:
+        binary: a llama-server with ``build.json`` beside it (others are taken as they are).
+        flags: the CPU's flags (default: this machine's, from /proc/cpuinfo).
+    """
     try:
         built = json.loads((binary.parent / "build.json").read_text())
     except (OSError, ValueError):
         return []
-    flags = _cpu_flags()
+    flags = _cpu_flags() if flags is None else flags
     if not flags:
         return []
     return [opt for opt in str(built.get("cpu_options", "")).split() if not _NEEDS.get(opt, set()) <= flags]
