@@ -5,9 +5,8 @@ One row per blind pair, written to ``audit.jsonl``; the reports and ``judge audi
 
 from __future__ import annotations
 
-from typing import Any
-
 from judge.blind import unblind
+from judge.findings import Checks
 from judge.records import (
     ROLES,
     AuditRow,
@@ -30,7 +29,7 @@ def _row(
     j: Judgment | None,
     outcome: Outcome,
     raw: dict[str, str],
-    checks: dict[str, Any],
+    checks: dict[Role, Checks],
 ) -> AuditRow:
     verdict = j.verdict if j else None
     status = outcome.status if j is None else ("judged" if verdict else "failed")

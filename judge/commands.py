@@ -68,13 +68,12 @@ def _check(args: argparse.Namespace) -> int:
     checks = run_checks(items, [outputs[i.id] for i in items], source=str(args.outputs))
     rows = {item_id: entry for (item_id, _), entry in checks.items()}
     if args.json:
-        _out.print_json(json.dumps(rows, default=str))
+        _out.print_json(json.dumps({k: v.model_dump(mode="json") for k, v in rows.items()}))
         return 0
     for item_id, entry in rows.items():
-        label = entry["degeneration"]["label"]
-        correct = entry.get("procedural", entry.get("toolcall", {})).get("correct")
-        verdict = "" if correct is None else ("  correct" if correct else "  wrong")
-        _out.print(f"{item_id}: {label}{verdict}")
+        label = entry.degeneration.label if entry.degeneration else "unscreened"
+        verdict = "" if entry.correct is None else ("  correct" if entry.correct else "  wrong")
+        _out.print(f"{item_id}: {label}{verdict}", markup=False)
     right = correctness(checks)
     if right:
         acc = model_accuracy(right)
@@ -210,7 +209,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     s = sub.add_parser(
         "setup-server",
-        help="compile llama.cpp's llama-server for this CPU into the judge cache (offline demo, local models)",
+        help="compile llama.cpp's llama-server for this CPU into the judge cache (offline demo)",
     )
     s.add_argument("--rebuild", action="store_true", help="build again even if this recipe's build exists")
     s.set_defaults(handler=_setup_server)

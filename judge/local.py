@@ -4,7 +4,8 @@ Two engines serve the same OpenAI-compatible API on 127.0.0.1 at a free port:
 
 * ``llama-server`` (preferred): llama.cpp's own server, built by the recipe shipped in the
   package (``judge/assets/server/build_llama_server.sh``; ``judge setup-server`` runs it) from the
-  sources in the pinned llama-cpp-python sdist, for this CPU's instruction sets without AMX. Chosen because it implements
+  sources in the pinned llama-cpp-python sdist, for this CPU's instruction sets without AMX.
+  Chosen because it implements
   ``response_format={"type": "json_schema", ...}`` natively — the judge client asks for that
   first — and serves parallel slots with continuous batching.
 * ``llama-cpp-python`` (fallback, ``pip install 'judge[local]'``): its server only knows
@@ -317,7 +318,8 @@ class LocalServer:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._proc.wait(timeout=2)
             if self._proc is None or self._proc.poll() is None:
-                raise APIError(f"local server did not answer its self-test: {exc}: {self._log_tail()}") from None
+                tail = self._log_tail()
+                raise APIError(f"local server did not answer its self-test: {exc}: {tail}") from None
         if self._proc is not None and self._proc.poll() is not None:
             return _describe_exit(self._proc.returncode)
         return None
@@ -341,8 +343,8 @@ class LocalServer:
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
-                code = self._proc.returncode
-                raise APIError(f"local server exited ({_describe_exit(code)}) while loading: {self._log_tail()}")
+                how = _describe_exit(self._proc.returncode)
+                raise APIError(f"local server exited ({how}) while loading: {self._log_tail()}")
             if self._answers():
                 return
             time.sleep(0.25)

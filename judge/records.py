@@ -1,7 +1,7 @@
 """Pydantic records that cross stage boundaries.
 
-Every stage hands one of these to the next through the run folder; none of them imports
-anything else from `judge`. Vocabulary used throughout:
+Every stage hands one of these to the next through the run folder; they import nothing from
+`judge` but the check findings (:mod:`judge.findings`, also records). Vocabulary used throughout:
 
 * *blind label*: ``"A"`` or ``"B"``, the only names the judge ever sees.
 * *model role*: ``"finetuned"`` (the candidate) or ``"base"`` (the baseline). Statistics are
@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from judge.findings import Checks
 
 __all__ = [
     "ROLES",
@@ -74,8 +76,8 @@ class Generation(_Record):
     role: Role = Field(description="Which side produced it.")
     output: str = Field(description="The model's text, verbatim.")
     model: str = Field(default="", description="Human name of the model (never sent to the judge).")
-    checks: dict[str, Any] = Field(
-        default_factory=dict, description="Side signals: degeneration, execution, ..."
+    checks: Checks = Field(
+        default_factory=Checks, description="What the checks found: degeneration, execution, tool call."
     )
 
 
@@ -178,4 +180,4 @@ class AuditRow(_Record):
     )
     reason: str | None = Field(default=None, description="Failure or check reason.")
     position_consistent: bool | None = None
-    checks: dict[str, Any] = Field(default_factory=dict, description="role -> that side's check results.")
+    checks: dict[Role, Checks] = Field(default_factory=dict, description="role -> that side's checks.")

@@ -18,12 +18,10 @@ __all__ = ["apply_checks", "truth_extras"]
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
-    return {
-        role: dict(
-            Counter(g.checks.get("degeneration", {}).get("label", "unknown") for g in gens[role].values())
-        )
-        for role in ROLES
-    }
+    def label(g: Generation) -> str:
+        return g.checks.degeneration.label if g.checks.degeneration else "unknown"
+
+    return {role: dict(Counter(label(g) for g in gens[role].values())) for role in ROLES}
 
 
 def apply_checks(

@@ -26,15 +26,13 @@ import keyword
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from judge.findings import Checks, DegenerationLabel, Screen
 from judge.records import Result
 
 __all__ = ["DegenerationLabel", "Screen", "Thresholds", "decide_pair", "is_degenerate", "screen"]
 
-DegenerationLabel = Literal["good", "repetitive", "mode_collapse", "noise", "empty"]
 _KEYWORDS = frozenset(keyword.kwlist) | {"print", "self", "len", "range"}
 _OPERATOR = re.compile(r"[=+\-*/%<>]|\band\b|\bor\b|\bnot\b")
 _BRACKET = re.compile(r"[()\[\]{}]")
@@ -54,24 +52,6 @@ class Thresholds:
     repeated_ngrams: float = 0.6
     min_words: int = 20
     noise_share: float = 0.2
-
-
-class Screen(BaseModel):
-    """The screen's label for one output, with the figures it was based on."""
-
-    model_config = ConfigDict(frozen=True)
-
-    label: DegenerationLabel
-    length: int
-    unique_chars: int
-    top_char_share: float
-    repetition_ratio: float
-    repeated_ngrams: float
-    weird_word_share: float
-    has_keyword: bool
-    has_operator: bool
-    has_bracket: bool
-    code: bool
 
 
 def _top_share(visible: str) -> float:
@@ -149,37 +129,27 @@ def screen(text: str, *, code: bool = False, thresholds: Thresholds | None = Non
     return Screen(label=_label({**figures, "number": number}, weird, len(words), t), **figures)
 
 
-def is_degenerate(check_result: dict[str, Any]) -> bool:
-    """Whether a stored check result (``Generation.checks``) marks the output as degenerate.
-
-    Args:
-        check_result: either one output's whole checks dict (with a ``"degeneration"`` entry) or
-            the ``"degeneration"`` entry itself.
-
-    Returns:
-        True when the screen's label is anything but ``good``; False when there is no screen.
-    """
-    entry = check_result.get("degeneration", check_result)
-    label = entry.get("label") if isinstance(entry, dict) else None
-    return label is not None and label != "good"
+def is_degenerate(checks: Checks) -> bool:
+    """Whether an output's checks (``Generation.checks``) mark it as degenerate (False: not screened)."""
+    return checks.degenerate
 
 
-def decide_pair(finetuned: dict[str, Any], base: dict[str, Any]) -> tuple[Result, str] | None:
+def decide_pair(finetuned: Checks, base: Checks) -> tuple[Result, str] | None:
     """Decide a pair from its checks alone, for the run option ``decide_degenerate = true``.
 
     Args:
-        finetuned: the fine-tuned output's checks dict.
-        base: the base output's checks dict.
+        finetuned: the fine-tuned output's checks.
+        base: the base output's checks.
 
     Returns:
         ``(result, reason)`` from the fine-tuned side when at least one side is degenerate: the
         other side wins, or a tie when both are. None when both are fine (the judge decides).
     """
-    ft_bad, base_bad = is_degenerate(finetuned), is_degenerate(base)
+    ft_bad, base_bad = finetuned.degenerate, base.degenerate
     if not (ft_bad or base_bad):
         return None
-    ft_label = finetuned.get("degeneration", {}).get("label")
-    base_label = base.get("degeneration", {}).get("label")
+    ft_label = finetuned.degeneration.label if finetuned.degeneration else None
+    base_label = base.degeneration.label if base.degeneration else None
     if ft_bad and base_bad:
         return "tie", f"both outputs degenerate (finetuned: {ft_label}, base: {base_label})"
     if ft_bad:

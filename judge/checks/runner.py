@@ -2,20 +2,20 @@
 
 Per output: the degeneration screen always; sandboxed execution when the item's metadata says
 ``"check": "procedural"``; tool-call scoring when the metadata holds ``"expected_call"`` (None
-there means a direct answer is right). Results are plain JSON values, ready for
-``Generation.checks``.
+there means a direct answer is right). Results are typed :class:`~judge.findings.Checks`
+records, ready for ``Generation.checks``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from judge.checks.degeneration import Thresholds, screen
 from judge.checks.procedural import check_answers
 from judge.checks.sandbox import SandboxLimits
 from judge.checks.toolcalls import score_tool_call
 from judge.errors import InputError
+from judge.findings import Checks, Execution
 from judge.records import Generation, PromptItem, Role
 
 __all__ = ["attach_checks", "correctness", "run_checks"]
@@ -47,7 +47,7 @@ def run_checks(
     thresholds: Thresholds | None = None,
     workers: int = 2,
     source: str = "<outputs>",
-) -> dict[Key, dict[str, Any]]:
+) -> dict[Key, Checks]:
     """Compute every applicable check for every output.
 
     Args:
@@ -59,21 +59,21 @@ def run_checks(
         source: name of the outputs file, for error messages.
 
     Returns:
-        ``(item_id, role) -> {"degeneration": {...}, "procedural": {...}?, "toolcall": {...}?}``.
+        ``(item_id, role) -> Checks`` (degeneration always; procedural and toolcall where they apply).
 
     Raises:
         InputError: an output answers an item id that is not in ``items``.
     """
     by_id = _index(items, generations, source)
-    results: dict[Key, dict[str, Any]] = {}
+    results: dict[Key, Checks] = {}
     for gen in generations:
         item = by_id[gen.item_id]
-        entry: dict[str, Any] = {
-            "degeneration": screen(gen.output, code=_is_code(item), thresholds=thresholds).model_dump()
-        }
-        if "expected_call" in item.metadata:
-            entry["toolcall"] = score_tool_call(gen.output, item.metadata["expected_call"])
-        results[(gen.item_id, gen.role)] = entry
+        results[(gen.item_id, gen.role)] = Checks(
+            degeneration=screen(gen.output, code=_is_code(item), thresholds=thresholds),
+            toolcall=score_tool_call(gen.output, item.metadata["expected_call"])
+            if "expected_call" in item.metadata
+            else None,
+        )
     procedural = [g for g in generations if by_id[g.item_id].metadata.get("check") == "procedural"]
     executed = check_answers(
         [(by_id[g.item_id], g.output) for g in procedural], limits=limits, workers=workers
@@ -81,11 +81,13 @@ def run_checks(
     for gen, result in zip(procedural, executed, strict=True):
         meta = by_id[gen.item_id].metadata
         extra = {"kind": meta.get("kind"), "difficulty": meta.get("difficulty"), "split": meta.get("split")}
-        results[(gen.item_id, gen.role)]["procedural"] = {**result.model_dump(), **extra}
+        key = (gen.item_id, gen.role)
+        execution = Execution.model_validate({**result.model_dump(), **extra})
+        results[key] = results[key].model_copy(update={"procedural": execution})
     return results
 
 
-def correctness(checks: Mapping[Key, Mapping[str, Any]]) -> dict[Key, bool]:
+def correctness(checks: Mapping[Key, Checks]) -> dict[Key, bool]:
     """Verified right/wrong per output, for :func:`judge.checks.truth_report`.
 
     Args:
@@ -95,23 +97,15 @@ def correctness(checks: Mapping[Key, Mapping[str, Any]]) -> dict[Key, bool]:
         ``(item_id, role) -> correct`` for outputs with a procedural or tool-call verdict
         (procedural wins when both exist); other outputs are left out.
     """
-    out: dict[Key, bool] = {}
-    for key, entry in checks.items():
-        for name in ("procedural", "toolcall"):
-            verdict = entry.get(name, {}).get("correct")
-            if isinstance(verdict, bool):
-                out[key] = verdict
-                break
+    return {key: entry.correct for key, entry in checks.items() if entry.correct is not None}
+
+
+def attach_checks(generations: Iterable[Generation], checks: Mapping[Key, Checks]) -> list[Generation]:
+    """Copies of ``generations`` with their ``checks`` filled from ``checks`` (the new findings replace
+    the old ones check by check; outputs without new findings are unchanged)."""
+    out = []
+    for g in generations:
+        new = checks.get((g.item_id, g.role))
+        found = {} if new is None else {k: v for k, v in new if v is not None}
+        out.append(g.model_copy(update={"checks": g.checks.model_copy(update=found)}) if found else g)
     return out
-
-
-def attach_checks(
-    generations: Iterable[Generation], checks: Mapping[Key, dict[str, Any]]
-) -> list[Generation]:
-    """Copies of ``generations`` with their ``checks`` field filled from ``checks`` (others unchanged)."""
-    return [
-        g.model_copy(update={"checks": {**g.checks, **checks[(g.item_id, g.role)]}})
-        if (g.item_id, g.role) in checks
-        else g
-        for g in generations
-    ]

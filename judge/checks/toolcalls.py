@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from judge.findings import ToolCallScore
 
 __all__ = ["ParsedCalls", "ToolCall", "parse_tool_calls", "score_tool_call"]
 
@@ -160,7 +162,7 @@ def _same(got: Any, want: Any) -> bool:
     return bool(got == want)
 
 
-def score_tool_call(output: str, expected: dict[str, Any] | None) -> dict[str, Any]:
+def score_tool_call(output: str, expected: dict[str, Any] | None) -> ToolCallScore:
     """Score one output against the prompt set's expected call (seed 000's discrimination).
 
     Args:
@@ -168,14 +170,17 @@ def score_tool_call(output: str, expected: dict[str, Any] | None) -> dict[str, A
         expected: ``{"name": ..., "arguments": {...}}``, or None when a direct answer is right.
 
     Returns:
-        JSON-ready dict: ``expected`` and ``got`` (``"tool"`` / ``"direct"`` / ``"parse_error"``),
+        A :class:`~judge.findings.ToolCallScore`: ``expected``, ``got`` (``"tool"`` / ``"direct"`` /
+        ``"parse_error"``),
         ``right_kind``, ``right_tool`` and ``right_arguments`` (None when not applicable; arguments
         must match exactly, strings compared after stripping), ``correct``, ``error``, ``format``,
         ``calls``. The first call is the one scored.
     """
     parsed = parse_tool_calls(output)
-    got = "parse_error" if parsed.error else ("tool" if parsed.calls else "direct")
-    want = "direct" if expected is None else "tool"
+    got: Literal["tool", "direct", "parse_error"] = (
+        "parse_error" if parsed.error else ("tool" if parsed.calls else "direct")
+    )
+    want: Literal["tool", "direct"] = "direct" if expected is None else "tool"
     right_tool = right_args = None
     if expected is not None and parsed.calls:
         first = parsed.calls[0]
@@ -185,8 +190,8 @@ def score_tool_call(output: str, expected: dict[str, Any] | None) -> dict[str, A
             _same(first.arguments[k], v) for k, v in want_args.items()
         )
     correct = got == want and (want == "direct" or bool(right_tool and right_args))
-    return {
-        "expected": want, "got": got, "right_kind": got == want, "right_tool": right_tool,
-        "right_arguments": right_args, "correct": correct, "error": parsed.error, "format": parsed.format,
-        "calls": [c.model_dump() for c in parsed.calls],
-    }  # fmt: skip
+    return ToolCallScore(
+        expected=want, got=got, right_kind=got == want, right_tool=right_tool,
+        right_arguments=right_args, correct=correct, error=parsed.error, format=parsed.format,
+        calls=[c.model_dump() for c in parsed.calls],
+    )  # fmt: skip

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -12,11 +11,6 @@ from judge.errors import InputError
 from judge.records import AuditRow, Result
 
 __all__ = ["check_disagrees", "check_verdict", "filter_rows", "read_audit", "search_text"]
-
-# Keys a check result may carry about one side: True means the output is good / bad.
-_GOOD_KEYS = ("correct", "passed", "ok", "parsed")
-_BAD_KEYS = ("degenerate",)
-
 
 def read_audit(path: Path) -> list[AuditRow]:
     """Read ``audit.jsonl``: one AuditRow per non-blank line.
@@ -38,32 +32,16 @@ def read_audit(path: Path) -> list[AuditRow]:
     return rows
 
 
-def _signals(checks: Mapping[str, Any]) -> Iterable[bool]:
-    # A side's checks may be flat ({"correct": true}) or one level deep ({"exec": {"passed": true}}).
-    for key, value in checks.items():
-        if isinstance(value, Mapping):
-            yield from _signals(value)
-        elif isinstance(value, bool) and key in _GOOD_KEYS:
-            yield value
-        elif isinstance(value, bool) and key in _BAD_KEYS:
-            yield not value
-
-
-def _side_ok(checks: Any) -> bool | None:
-    if not isinstance(checks, Mapping):
-        return None
-    signals = list(_signals(checks))
-    return None if not signals else all(signals)
-
-
 def check_verdict(row: AuditRow) -> Result | None:
     """What the checks alone say about the pair, from the fine-tune's side.
 
-    A side is good when all its boolean check signals (``correct``, ``passed``, ``ok``, ``parsed``
-    true; ``degenerate`` false) are good. Returns ``"win"``/``"loss"`` when exactly one side is
-    good, None when the checks do not separate the two sides (or are absent).
+    A side is good when the screen found it not degenerate and, where the answer is verifiable, it
+    is right (:attr:`judge.findings.Checks.good`). Returns ``"win"``/``"loss"`` when exactly one
+    side is good, None when the checks do not separate the two sides (or are absent).
     """
-    ft, base = _side_ok(row.checks.get("finetuned")), _side_ok(row.checks.get("base"))
+    ft_checks, base_checks = row.checks.get("finetuned"), row.checks.get("base")
+    ft = ft_checks.good if ft_checks is not None else None
+    base = base_checks.good if base_checks is not None else None
     if ft is None or base is None or ft == base:
         return None
     return "win" if ft else "loss"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from judge.findings import Checks
 from judge.checks.degeneration import Thresholds, decide_pair, is_degenerate, screen
 
 SEED_COLLAPSE = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
@@ -67,15 +68,15 @@ def test_thresholds_are_configurable() -> None:
     assert screen(SEED_COLLAPSE, thresholds=Thresholds(min_length=100)).label == "good"
 
 
-def _checks(text: str) -> dict[str, object]:
-    return {"degeneration": screen(text).model_dump()}
+def _checks(text: str) -> Checks:
+    return Checks(degeneration=screen(text))
 
 
 def test_is_degenerate_reads_stored_checks() -> None:
     assert is_degenerate(_checks(SEED_COLLAPSE))
-    assert is_degenerate(screen(SEED_NOISE).model_dump())
+    assert is_degenerate(Checks.model_validate_json(_checks(SEED_NOISE).model_dump_json()))  # round trip
     assert not is_degenerate(_checks(GOOD_PROSE))
-    assert not is_degenerate({})
+    assert not is_degenerate(Checks())
 
 
 def test_decide_pair() -> None:

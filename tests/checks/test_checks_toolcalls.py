@@ -78,27 +78,27 @@ def test_score_right_call_in_xml_compares_values_through_json() -> None:
     score = score_tool_call(
         "<function=add><parameter=a>3</parameter><parameter=b>4</parameter></function>", EXPECTED
     )
-    assert score["correct"] and score["right_tool"] and score["right_arguments"]
+    assert score.correct and score.right_tool and score.right_arguments
 
 
 def test_score_wrong_tool_wrong_arguments_and_direct() -> None:
     wrong_tool = score_tool_call(
         '<tool_call>{"name": "sub", "arguments": {"a": 3, "b": 4}}</tool_call>', EXPECTED
     )
-    assert (wrong_tool["right_tool"], wrong_tool["right_arguments"], wrong_tool["correct"]) == (
+    assert (wrong_tool.right_tool, wrong_tool.right_arguments, wrong_tool.correct) == (
         False,
         True,
         False,
     )
     wrong_args = score_tool_call('<tool_call>{"name": "add", "arguments": {"a": 3}}</tool_call>', EXPECTED)
-    assert (wrong_args["right_tool"], wrong_args["right_arguments"]) == (True, False)
+    assert (wrong_args.right_tool, wrong_args.right_arguments) == (True, False)
     direct = score_tool_call("It is 7.", EXPECTED)
-    assert (direct["got"], direct["right_kind"], direct["correct"]) == ("direct", False, False)
+    assert (direct.got, direct.right_kind, direct.correct) == ("direct", False, False)
 
 
 def test_score_discrimination_when_direct_answer_is_right() -> None:
-    assert score_tool_call("Paris.", None)["correct"] is True
+    assert score_tool_call("Paris.", None).correct is True
     called = score_tool_call('<tool_call>{"name": "search", "arguments": {}}</tool_call>', None)
-    assert (called["expected"], called["got"], called["correct"]) == ("direct", "tool", False)
+    assert (called.expected, called.got, called.correct) == ("direct", "tool", False)
     broken = score_tool_call("<tool_call>{oops</tool_call>", EXPECTED)
-    assert broken["got"] == "parse_error" and not broken["correct"] and broken["error"]
+    assert broken.got == "parse_error" and not broken.correct and broken.error

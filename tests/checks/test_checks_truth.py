@@ -7,6 +7,7 @@ import json
 import pytest
 from scipy.stats import binomtest
 
+from judge.findings import Checks
 from judge.checks import (
     SandboxLimits,
     attach_checks,
@@ -92,9 +93,11 @@ def test_procedural_run_reports_accuracy_mcnemar_and_judge_truth() -> None:
         gens += [Generation(item_id=item.id, role="finetuned", output=good),
                  Generation(item_id=item.id, role="base", output=base)]  # fmt: skip
     checks = run_checks(items, gens, limits=SandboxLimits(cpu_s=2), workers=2)
-    json.dumps({f"{k[0]}|{k[1]}": v for k, v in checks.items()})  # storable as JSON
-    assert checks[(items[4].id, "base")]["degeneration"]["label"] == "mode_collapse"
-    assert checks[(items[4].id, "base")]["procedural"]["status"] == "no_code"
+    json.dumps({f"{k[0]}|{k[1]}": v.model_dump(mode="json") for k, v in checks.items()})  # storable
+    collapsed = checks[(items[4].id, "base")]
+    assert collapsed.degeneration is not None and collapsed.degeneration.label == "mode_collapse"
+    assert collapsed.procedural is not None and collapsed.procedural.status == "no_code"
+    assert collapsed.good is False and checks[(items[0].id, "finetuned")].good is True
     truth = correctness(checks)
     assert all(truth[(i.id, "finetuned")] for i in items)
     # A judge that prefers the fine-tune everywhere but gets item 5 backwards.
@@ -105,7 +108,7 @@ def test_procedural_run_reports_accuracy_mcnemar_and_judge_truth() -> None:
     assert report["accuracy"]["mcnemar"]["pvalue"] == pytest.approx(binomtest(8, 8).pvalue)
     assert (report["judge_vs_truth"]["k"], report["judge_vs_truth"]["n"]) == (7, 8)
     attached = attach_checks(gens, checks)
-    assert attached[0].checks["procedural"]["correct"] is True and gens[0].checks == {}
+    assert attached[0].checks.correct is True and gens[0].checks == Checks()
 
 
 def test_tool_call_items_and_unknown_outputs() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from report_factory import make_row, make_summary
+from report_factory import RIGHT, WRONG_CALL, checks_for, make_row, make_summary
 
 from judge.records import AuditRow
 from judge.summary import Summary
@@ -37,7 +37,8 @@ def hostile_rows() -> list[AuditRow]:
             rationale=f"Because {p}", raw_reply=f'{{"rationale": "{p}"}}', criteria={f"crit {p}": "A"},
             reference=p if i == 2 else None, item_id=f"item-{i}{p if i == 10 - 1 else ''}",
             position_consistent=False if i == 5 else None,
-            checks={"finetuned": {"passed": i != 1}, "base": {"passed": i == 1}},
+            checks={"finetuned": checks_for(RIGHT if i != 1 else WRONG_CALL, None),
+                    "base": checks_for(RIGHT if i == 1 else WRONG_CALL, None)},
         ))
     rows.append(make_row(99, "win", category="cat 1", output_a=f"plain text {MARK}"))
     return rows

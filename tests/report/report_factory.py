@@ -15,7 +15,9 @@ from typing import Any
 
 from scipy.stats import binomtest, norm
 
-from judge.records import AuditRow
+from judge.checks import run_checks
+from judge.findings import Checks
+from judge.records import AuditRow, Generation, PromptItem
 from judge.summary import CategorySummary, Counts, Estimate, Rate, SignTest, Summary
 
 MODELS = {"finetuned": "ft-model", "base": "base-model"}
@@ -92,6 +94,24 @@ def make_summary(rows: Sequence[AuditRow], **overrides: Any) -> Summary:
     )
     fields.update(overrides)
     return Summary(**fields)
+
+
+_NO_CALL: dict[str, Any] = {}
+
+
+def checks_for(output: str, expected_call: dict[str, Any] | None | object = _NO_CALL) -> Checks:
+    """What the product's own checks (``judge.checks.run_checks``) find in ``output``.
+
+    With ``expected_call`` (None: a direct answer is right) the output is also scored as a tool call.
+    """
+    metadata = {} if expected_call is _NO_CALL else {"expected_call": expected_call}
+    item = PromptItem(id="x", prompt="p", metadata=metadata)
+    return run_checks([item], [Generation(item_id="x", role="finetuned", output=output)])[("x", "finetuned")]
+
+
+RIGHT = "Paris."  # scored against expected_call=None: a direct answer, verified right
+WRONG_CALL = '<tool_call>{"name": "search", "arguments": {}}</tool_call>'  # wrong where a direct answer is right
+COLLAPSED = "," * 64  # seed 003's comma collapse: degenerate
 
 
 def make_row(i: int, result: str | None, *, category: str = "general", a_role: str = "finetuned",

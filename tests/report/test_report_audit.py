@@ -8,23 +8,26 @@ import json
 from pathlib import Path
 
 import pytest
-from report_factory import make_row
+from report_factory import COLLAPSED, RIGHT, WRONG_CALL, checks_for, make_row
 from rich.console import Console
 
 from judge.errors import ConfigError, InputError
 from judge.report import check_verdict, export_rows, filter_rows, print_audit, read_audit
 
 
+GOOD = "The capital of France is Paris, a city on the Seine with about two million people."
+
+
 def _rows() -> list:
     return [
         make_row(0, "win", category="code",
-                 checks={"finetuned": {"passed": True}, "base": {"passed": False}}),
-        make_row(1, "loss", category="code", checks={"finetuned": {"exec": {"passed": True}},
-                                                     "base": {"exec": {"passed": False}}}),
+                 checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)}),
+        make_row(1, "loss", category="code",
+                 checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)}),
         make_row(2, "tie", category="chat", confidence="low", position_consistent=False),
         make_row(3, None, category="chat"),
-        make_row(4, "win", category="chat", checks={"finetuned": {"degenerate": True},
-                                                    "base": {"degenerate": False}}, rationale="Needle here"),
+        make_row(4, "win", category="chat", checks={"finetuned": checks_for(COLLAPSED),
+                                                    "base": checks_for(GOOD)}, rationale="Needle here"),
         make_row(5, "loss", category="chat", a_role="base", confidence="medium"),
     ]
 
@@ -50,7 +53,7 @@ def test_each_filter_and_their_combination() -> None:
 def test_check_verdict_needs_the_checks_to_separate_the_sides() -> None:
     rows = _rows()
     assert [check_verdict(r) for r in rows] == ["win", "win", None, None, "loss", None]
-    same = make_row(9, "win", checks={"finetuned": {"correct": True}, "base": {"correct": True}})
+    same = make_row(9, "win", checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(RIGHT, None)})
     assert check_verdict(same) is None
 
 
@@ -107,7 +110,7 @@ def test_export_jsonl_round_trips_and_csv_is_spreadsheet_safe(tmp_path: Path) ->
         table = list(csv.DictReader(fh))
     assert [t["item_id"] for t in table] == ["item-000", "item-001"]
     assert table[1]["check_verdict"] == "win" and table[1]["check_disagrees"] == "True"
-    assert json.loads(table[1]["checks"])["base"] == {"exec": {"passed": False}}
+    assert json.loads(table[1]["checks"])["base"]["toolcall"]["correct"] is False
     export_rows(rows[-1:], tmp_path / "evil.csv")
     with open(tmp_path / "evil.csv", newline="", encoding="utf-8") as fh:
         evil = next(csv.DictReader(fh))
