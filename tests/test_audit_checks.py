@@ -28,7 +28,9 @@ def _prefers_the_commas(prompt: str, a: str, b: str) -> str:
     return "A" if ",,,," in a and ",,,," not in b else "B" if ",,,," in b and ",,,," not in a else "tie"
 
 
-def test_check_disagrees_lists_the_degenerate_pair(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_disagrees_lists_the_degenerate_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with FakeServer(policy=_prefers_the_commas) as server:
         config_path = write_project(tmp_path, server.base_url, n=6, ft_good=set(range(6)), base_good=set())
         ft = tmp_path / FT_FILE

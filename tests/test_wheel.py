@@ -59,9 +59,13 @@ def _env(**extra: str) -> dict[str, str]:
 def test_wheel_carries_what_judge_reads_at_run_time(installed: tuple[Path, Path]) -> None:
     wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("judge/prompts/judge_system.md", "judge/prompts/batch.md", "judge/prompts/comparison.md",
-                   "judge/prompts/criteria.md", "judge/report/assets/report.js",
-                   "judge/assets/server/build_llama_server.sh", "judge/assets/lora/adapter.gguf"):  # fmt: skip
+    needed_files = [
+        *(f"judge/prompts/{n}.md" for n in ("judge_system", "batch", "comparison", "criteria")),
+        "judge/report/assets/report.js",
+        "judge/assets/server/build_llama_server.sh",
+        "judge/assets/lora/adapter.gguf",
+    ]
+    for needed in needed_files:
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "prompts/", "examples/")) for n in names)
     # the package's templates are the ones the repository's prompts/ folder shows

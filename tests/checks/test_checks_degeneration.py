@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from judge.findings import Checks
 from judge.checks.degeneration import Thresholds, decide_pair, is_degenerate, screen
+from judge.findings import Checks
 
 SEED_COLLAPSE = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,"
 SEED_REPETITIVE = "........................RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR"

@@ -7,7 +7,6 @@ import json
 import pytest
 from scipy.stats import binomtest
 
-from judge.findings import Checks
 from judge.checks import (
     SandboxLimits,
     attach_checks,
@@ -19,6 +18,7 @@ from judge.checks import (
     truth_report,
 )
 from judge.errors import InputError
+from judge.findings import Checks
 from judge.records import Generation, Outcome, Result
 
 

@@ -99,7 +99,7 @@ def make_summary(rows: Sequence[AuditRow], **overrides: Any) -> Summary:
 _NO_CALL: dict[str, Any] = {}
 
 
-def checks_for(output: str, expected_call: dict[str, Any] | None | object = _NO_CALL) -> Checks:
+def checks_for(output: str, expected_call: dict[str, Any] | object | None = _NO_CALL) -> Checks:
     """What the product's own checks (``judge.checks.run_checks``) find in ``output``.
 
     With ``expected_call`` (None: a direct answer is right) the output is also scored as a tool call.
@@ -110,7 +110,8 @@ def checks_for(output: str, expected_call: dict[str, Any] | None | object = _NO_
 
 
 RIGHT = "Paris."  # scored against expected_call=None: a direct answer, verified right
-WRONG_CALL = '<tool_call>{"name": "search", "arguments": {}}</tool_call>'  # wrong where a direct answer is right
+# a tool call where a direct answer is right: verified wrong
+WRONG_CALL = '<tool_call>{"name": "search", "arguments": {}}</tool_call>'
 COLLAPSED = "," * 64  # seed 003's comma collapse: degenerate
 
 

@@ -14,7 +14,6 @@ from rich.console import Console
 from judge.errors import ConfigError, InputError
 from judge.report import check_verdict, export_rows, filter_rows, print_audit, read_audit
 
-
 GOOD = "The capital of France is Paris, a city on the Seine with about two million people."
 
 
