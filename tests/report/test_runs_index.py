@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import start
 from fakeserver import FakeServer
 from spine import write_project
 
@@ -55,16 +56,13 @@ def test_runs_lists_both_and_writes_the_index(tmp_path: Path, capsys: pytest.Cap
 
 @pytest.mark.browser
 def test_view_serves_the_index_and_each_report(tmp_path: Path) -> None:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from browser import start  # the report tests' headless Chromium
-
     from selenium.webdriver.common.by import By
 
     with FakeServer() as server:
         results = _two_runs(tmp_path, server)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "judge", "view", "--results", str(results), "--no-browser"],
-                            stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    command = [sys.executable, "-m", "judge", "view", "--results", str(results), "--no-browser"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     driver: Any = None
     try:
         assert proc.stdout is not None
