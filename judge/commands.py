@@ -217,6 +217,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--rebuild", action="store_true", help="build again even if this recipe's build exists")
     s.set_defaults(handler=_setup_server)
 
+    i = sub.add_parser("init", help="write a commented run config to start from")
+    i.add_argument("path", type=Path, nargs="?", default=Path("judge.toml"), help="default: judge.toml")
+    i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    i.set_defaults(handler=_init)
+
     r = sub.add_parser("runs", help="list the finished runs in a results folder (and write its index.html)")
     r.add_argument("--results", type=Path, default=Path("results"), help="default: results/")
     r.add_argument("--json", action="store_true", help="one JSON object per run instead of the table")
@@ -294,3 +299,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         del format, args
+
+
+def _init(args: argparse.Namespace) -> int:
+    from importlib.resources import files
+
+    from judge.errors import ConfigError
+
+    if args.path.exists() and not args.force:
+        raise ConfigError(f"{args.path} already exists; choose another path or pass --force to overwrite it")
+    text = (files("judge") / "assets" / "init" / "config.toml").read_text(encoding="utf-8")
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(text.replace("THIS_FILE", str(args.path)), encoding="utf-8")
+    _out.print(f"wrote {args.path}: edit the paths and model names, then `judge run {args.path} --dry-run`",
+               markup=False, soft_wrap=True)  # fmt: skip
+    return 0

@@ -73,3 +73,17 @@ def test_check_runs_the_sandbox_on_an_outputs_file(
     assert lines[0].endswith("correct") and not lines[0].endswith("wrong")
     assert lines[1].endswith("wrong")
     assert "mode_collapse" in lines[2] or "repetitive" in lines[2]
+
+
+def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    from judge.config import load_config
+
+    target = tmp_path / "runs" / "mine.toml"
+    assert main(["init", str(target)]) == 0
+    config = load_config(target)
+    assert config.name == "my-lora-v1" and config.judge.both_orders and config.judge.batch_size == 5
+    assert config.models["finetuned"].outputs == tmp_path / "runs" / "finetuned.jsonl"
+    assert f"judge run {target} --dry-run" in target.read_text()
+    before = target.read_text()
+    assert main(["init", str(target)]) == 2 and target.read_text() == before
+    assert main(["init", str(target), "--force"]) == 0
