@@ -68,13 +68,15 @@ def _check(args: argparse.Namespace) -> int:
     checks = run_checks(items, [outputs[i.id] for i in items], source=str(args.outputs))
     rows = {item_id: entry for (item_id, _), entry in checks.items()}
     if args.json:
-        _out.print_json(json.dumps(rows, default=str))
+        _out.print_json(json.dumps(rows, default=str), ensure_ascii=True)
         return 0
+    from judge.report.terminal import plain
+
     for item_id, entry in rows.items():
         label = entry["degeneration"]["label"]
         correct = entry.get("procedural", entry.get("toolcall", {})).get("correct")
         verdict = "" if correct is None else ("  correct" if correct else "  wrong")
-        _out.print(f"{item_id}: {label}{verdict}")
+        _out.print(plain(f"{item_id}: {label}{verdict}"))  # ids are text, never markup
     right = correctness(checks)
     if right:
         acc = model_accuracy(right)
