@@ -1,6 +1,6 @@
 """Run the configured checks over a prompt set's outputs (for ``judge check`` and ``judge run``).
 
-Per output: the degeneration screen always; sandboxed execution when the item's metadata says
+Per output: the degeneration and injection screens always; sandboxed execution when the item's metadata says
 ``"check": "procedural"``; tool-call scoring when the metadata holds ``"expected_call"`` (None
 there means a direct answer is right). Results are plain JSON values, ready for
 ``Generation.checks``.
@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from judge.checks.degeneration import Thresholds, screen
+from judge.checks.injection import screen_injection
 from judge.checks.procedural import check_answers
 from judge.checks.sandbox import SandboxLimits
 from judge.checks.toolcalls import score_tool_call
@@ -59,7 +60,8 @@ def run_checks(
         source: name of the outputs file, for error messages.
 
     Returns:
-        ``(item_id, role) -> {"degeneration": {...}, "procedural": {...}?, "toolcall": {...}?}``.
+        ``(item_id, role) -> {"degeneration": {...}, "injection": {...}, "procedural": {...}?,
+        "toolcall": {...}?}``.
 
     Raises:
         InputError: an output answers an item id that is not in ``items``.
@@ -69,7 +71,8 @@ def run_checks(
     for gen in generations:
         item = by_id[gen.item_id]
         entry: dict[str, Any] = {
-            "degeneration": screen(gen.output, code=_is_code(item), thresholds=thresholds).model_dump()
+            "degeneration": screen(gen.output, code=_is_code(item), thresholds=thresholds).model_dump(),
+            "injection": screen_injection(gen.output),
         }
         if "expected_call" in item.metadata:
             entry["toolcall"] = score_tool_call(gen.output, item.metadata["expected_call"])

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.records import AuditRow
-from judge.report.audit import check_disagrees, check_verdict
+from judge.report.audit import check_disagrees, check_verdict, injection_suspected
 
 __all__ = ["clean", "plain", "print_audit"]
 
@@ -57,6 +57,8 @@ def _flags(row: AuditRow, reveal: bool) -> Text | None:
     flags = []
     if row.position_consistent is False:
         flags.append("position-inconsistent")
+    if injection_suspected(row):
+        flags.append("injection suspected (judged alone)")
     if check_disagrees(row):
         flags.append(f"check disagrees (checks say {check_verdict(row)})" if reveal else "check disagrees")
     return Text("  ".join(flags), style="bold magenta") if flags else None
