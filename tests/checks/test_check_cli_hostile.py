@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import ANSWER, Spec, programs
+from hostile_programs import ANSWER, Spec, programs
 from nobody import run_as
 
 CLI = "import sys; from judge.cli import main; sys.exit(main())"

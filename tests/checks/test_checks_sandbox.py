@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import ANSWER, Spec, programs
+from hostile_programs import ANSWER, Spec, programs
 from nobody import run_as
 
 from judge.checks import sandbox
@@ -92,7 +92,7 @@ def _hostile_suite(nobody: bool, playground: Path, listener: tuple[int, list[byt
     spec = Spec(port=port, precious=str(_precious(playground)), marker="judge-marker-" + secrets.token_hex(6))
     before = _tree(playground)
     start = time.monotonic()
-    done = run_as(nobody, [str(HERE / "hostile.py"), json.dumps(spec.__dict__)],
+    done = run_as(nobody, [str(HERE / "hostile_programs.py"), json.dumps(spec.__dict__)],
                   env={"OPENAI_API_KEY": key, "JUDGE_TEST_TOKEN": key}, cwd=playground)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(done.stdout)

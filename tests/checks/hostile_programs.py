@@ -2,7 +2,7 @@
 
 Each program prints the expected answer (``45``) only if its attack worked, so a breach shows up
 as a "correct" result as well as in the places the tests inspect. Run as a script
-(``python hostile.py SPEC_JSON``) it runs the suite through :func:`judge.checks.run_programs` and
+(``python hostile_programs.py SPEC_JSON``) it runs the suite through :func:`judge.checks.run_programs` and
 prints the results as JSON: the tests start it as uid 65534 to see the sandbox as a user does.
 """
 
