@@ -9,6 +9,7 @@ installed packages on ``PYTHONPATH``.
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import stat
 import subprocess
@@ -20,6 +21,11 @@ import pytest
 
 NOBODY = 65534
 REPO = Path(__file__).resolve().parents[2]
+# `make test` installs bubblewrap (`make sandbox`), so CI never skips: there a missing bwrap fails.
+needs_bwrap = pytest.mark.skipif(
+    shutil.which("bwrap") is None and not os.environ.get("CI"),
+    reason="bubblewrap is not installed: `make sandbox` (or sudo apt-get install bubblewrap)",
+)
 
 
 def _reachable(path: Path) -> bool:
@@ -69,3 +75,16 @@ def run_as(
         pytest.skip(f"uid 65534 cannot import judge: {probe.stderr.strip().splitlines()[-1:]}")
     return subprocess.run([python, *argv], env=full, cwd=cwd, preexec_fn=pre, capture_output=True,
                           text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def processes_with(marker: str) -> list[str]:
+    """Command lines of the running processes that contain ``marker`` (none should survive a run)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
+    return found

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from hostile_programs import ANSWER, Spec, programs
-from nobody import run_as
+from nobody import needs_bwrap, processes_with, run_as
 
+pytestmark = needs_bwrap
 CLI = "import sys; from judge.cli import main; sys.exit(main())"
 ODD_ID = "odd[/]id[bold]\x1b[31mred\x07"
 
@@ -67,3 +68,4 @@ def test_judge_check_on_hostile_outputs_leaks_nothing(nobody: bool, folder: Path
     assert text.returncode == 0, text.stderr[-2000:]
     assert "odd[/]id[bold]\\x1b[31mred\\x07: " in text.stdout  # literal, escaped, not interpreted
     assert key not in text.stdout + text.stderr
+    assert processes_with(spec.marker) == []

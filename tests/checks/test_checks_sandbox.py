@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostile_programs import ANSWER, Spec, programs
-from nobody import run_as
+from nobody import needs_bwrap, processes_with, run_as
 
 from judge.checks import sandbox
 from judge.checks.sandbox import SandboxLimits, run_program, run_programs
@@ -64,18 +64,6 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"/" for p in folder.rglob("*")}
 
 
-def _processes_with(marker: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            found.append(cmdline.replace(b"\0", b" ").decode(errors="replace"))
-    return found
-
-
 def _precious(playground: Path) -> Path:
     precious = playground / "results"
     (precious / "run-1").mkdir(parents=True)
@@ -109,17 +97,20 @@ def _hostile_suite(nobody: bool, playground: Path, listener: tuple[int, list[byt
     assert received == []
     assert _tree(playground) == before
     assert not Path(f"/tmp/{spec.marker}").exists()
-    assert _processes_with(spec.marker) == []
+    assert processes_with(spec.marker) == []
 
 
+@needs_bwrap
 def test_hostile_programs_as_the_current_user(playground: Path, listener: tuple[int, list[bytes]]) -> None:
     _hostile_suite(False, playground, listener)
 
 
+@needs_bwrap
 def test_hostile_programs_as_uid_65534(playground: Path, listener: tuple[int, list[bytes]]) -> None:
     _hostile_suite(True, playground, listener)
 
 
+@needs_bwrap
 def test_ok_wrong_no_code_and_errors_are_statuses() -> None:
     assert run_program("print(2 + 3)", expected="5", limits=LIMITS).status == "ok"
     wrong = run_program("print('total:')\nprint(6)", expected="5", limits=LIMITS)
@@ -131,11 +122,13 @@ def test_ok_wrong_no_code_and_errors_are_statuses() -> None:
     assert err.status == "error" and err.returncode == 1 and err.reason == "exit status 1: ValueError: boom"
 
 
+@needs_bwrap
 def test_huge_output_is_cut() -> None:
     result = run_program("while True:\n    print('x' * 1000)", limits=LIMITS)
     assert result.status == "output_limit" and len(result.stdout) <= LIMITS.output_bytes
 
 
+@needs_bwrap
 def test_the_program_may_write_only_in_its_own_folder_which_is_then_removed() -> None:
     code = "open('notes.txt', 'w').write('hi')\nimport os\nprint(os.getcwd(), os.listdir('/'))"
     result = run_program(code, limits=LIMITS)
@@ -143,6 +136,7 @@ def test_the_program_may_write_only_in_its_own_folder_which_is_then_removed() ->
     assert not list(Path(tempfile.gettempdir()).glob("judge-sandbox-*/work/notes.txt"))
 
 
+@needs_bwrap
 def test_the_pid_namespace_kills_a_daemon_even_when_fork_is_allowed() -> None:
     # RLIMIT_NPROC normally forbids fork; lift it to show the namespace alone ends a daemon.
     marker = "judge-daemon-" + secrets.token_hex(6)
@@ -154,7 +148,7 @@ def test_the_pid_namespace_kills_a_daemon_even_when_fork_is_allowed() -> None:
     )
     result = run_program(code, limits=SandboxLimits(cpu_s=1, wall_s=4.0, processes=16))
     assert result.status == "ok"
-    assert _processes_with(marker) == []
+    assert processes_with(marker) == []
 
 
 def test_without_bubblewrap_nothing_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -180,6 +174,7 @@ def test_unsandboxed_execution_only_when_asked_and_labelled(
     assert result.status == "ok" and result.layers[0].startswith("unsandboxed")
 
 
+@needs_bwrap
 def test_pool_keeps_order_and_rejects_bad_worker_count() -> None:
     results = run_programs([(f"print({i} * {i})", str(i * i)) for i in range(3)], limits=LIMITS, workers=2)
     assert [r.status for r in results] == ["ok"] * 3
