@@ -74,8 +74,11 @@ def _check(args: argparse.Namespace) -> int:
 
     for item_id, entry in rows.items():
         label = entry["degeneration"]["label"]
-        correct = entry.get("procedural", entry.get("toolcall", {})).get("correct")
+        verdict_of = entry.get("procedural", entry.get("toolcall", {}))
+        correct = verdict_of.get("correct")
         verdict = "" if correct is None else ("  correct" if correct else "  wrong")
+        if verdict_of.get("status") == "not_run":
+            verdict = f"  {verdict_of['reason']}"
         _out.print(plain(f"{item_id}: {label}{verdict}"))  # ids are text, never markup
     right = correctness(checks)
     if right:

@@ -1,6 +1,7 @@
 """The checks stage: attach side signals to each output before judging (see judge.checks).
 
-Degeneration is screened for every output, procedural answers are executed in the sandbox,
+Degeneration and prompt injection are screened for every output, procedural answers are
+executed in the sandbox (or recorded as not run, with the reason, when there is none),
 expected tool calls are scored. With ``decide_degenerate = true`` a pair with a degenerate
 side is decided here, without paying the judge, and recorded as decided-by-check.
 """
@@ -26,6 +27,16 @@ def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, d
     }
 
 
+def _screen_extras(checks: dict[tuple[str, Role], dict[str, Any]]) -> dict[str, Any]:
+    """Counts worth a line in the summary: outputs flagged as injections, programs not run."""
+    flagged = sum(bool(c.get("injection", {}).get("flagged")) for c in checks.values())
+    not_run = [c["procedural"] for c in checks.values() if c.get("procedural", {}).get("status") == "not_run"]
+    extras: dict[str, Any] = {"injection_flagged": flagged} if flagged else {}
+    if not_run:
+        extras["procedural_not_run"] = {"count": len(not_run), "reason": not_run[0].get("reason", "")}
+    return extras
+
+
 def apply_checks(
     config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]]
 ) -> tuple[dict[Role, dict[str, Generation]], dict[str, tuple[Result, str]], dict[str, Any]]:
@@ -47,7 +58,7 @@ def apply_checks(
             verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
             if verdict is not None:
                 decided[item.id] = verdict
-    return out, decided, {"degeneration": _degeneration_counts(out)}
+    return out, decided, {"degeneration": _degeneration_counts(out), **_screen_extras(checks)}
 
 
 def truth_extras(outcomes: list[Outcome], gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:

@@ -69,3 +69,20 @@ def test_judge_check_on_hostile_outputs_leaks_nothing(nobody: bool, folder: Path
     assert "odd[/]id[bold]\\x1b[31mred\\x07: " in text.stdout  # literal, escaped, not interpreted
     assert key not in text.stdout + text.stderr
     assert processes_with(spec.marker) == []
+
+
+def test_judge_check_without_bubblewrap_runs_nothing_and_says_how_to_install(folder: Path) -> None:
+    marker = folder / "executed"
+    meta = {"check": "procedural", "kind": "arithmetic", "answer": ANSWER}
+    (folder / "prompts.jsonl").write_text(
+        json.dumps({"id": "p1", "prompt": "Print 45.", "metadata": meta}) + "\n"
+    )
+    code = f"open({str(marker)!r}, 'w').write('ran')\nprint(45)"
+    (folder / "outputs.jsonl").write_text(
+        json.dumps({"id": "p1", "output": f"```python\n{code}\n```"}) + "\n"
+    )
+    argv = ["-c", CLI, "check", str(folder / "outputs.jsonl"), "--prompts", str(folder / "prompts.jsonl")]
+    done = run_as(False, argv, env={"PATH": str(folder), "COLUMNS": "300"}, cwd=folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "not run: sandbox unavailable" in done.stdout and "sudo apt-get install bubblewrap" in done.stdout
+    assert not marker.exists()
