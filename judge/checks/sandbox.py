@@ -144,6 +144,18 @@ def _child_pid(status: str) -> int | None:
     return None
 
 
+def _read(path: Path) -> bytes:
+    # Without the sandbox (opt-in) a program can delete these files; that is its failure, not ours.
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _text(path: Path) -> str:
+    return _read(path).decode("utf-8", "replace")
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -154,7 +166,7 @@ def _alive(pid: int) -> bool:
 
 def _kill_namespace(proc: subprocess.Popen[bytes], status_path: Path) -> None:
     """Kill the PID namespace's init (the kernel then kills every process in it), then bubblewrap."""
-    init = _child_pid(status_path.read_text(encoding="utf-8", errors="replace"))
+    init = _child_pid(_text(status_path))
     if init is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(init, signal.SIGKILL)
@@ -185,7 +197,7 @@ def _execute(root: Path, limits: SandboxLimits, python: str, uid: int | None) ->
     timed_out = _wait(proc, limits.wall_s)
     _kill_namespace(proc, root / "status")
     rc = proc.returncode
-    for line in (root / "status").read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in _text(root / "status").splitlines():
         with contextlib.suppress(json.JSONDecodeError, TypeError, KeyError):
             rc = int(json.loads(line)["exit-code"])  # the program's own status, not bubblewrap's
     return rc, timed_out
@@ -211,12 +223,13 @@ def _run_once(
         start = time.monotonic()
         rc, timed_out = _execute(root, limits, python, uid)
         duration = time.monotonic() - start
-        if not limits.unsandboxed and not _child_pid((root / "status").read_text(errors="replace")):
-            said = (root / "err").read_bytes()[-500:].decode("utf-8", "replace").strip()
+        if not limits.unsandboxed and not _child_pid(_text(root / "status")):
+            said = _text(root / "err")[-500:].strip()
             raise SandboxError(f"sandbox setup failed: {said}")
-        stdout = redact((root / "out").read_bytes()[: limits.output_bytes].decode("utf-8", "replace"))
-        stderr = redact((root / "err").read_bytes()[-4000:].decode("utf-8", "replace"))
-        kind = _classify(rc, timed_out, (root / "out").stat().st_size, stderr, limits)
+        out = _read(root / "out")
+        stdout = redact(out[: limits.output_bytes].decode("utf-8", "replace"))
+        stderr = redact(_read(root / "err")[-4000:].decode("utf-8", "replace"))
+        kind = _classify(rc, timed_out, len(out), stderr, limits)
         correct = None if expected is None else (kind == "ok" and _matches(stdout, expected))
         if kind == "ok" and correct is False:
             kind = "wrong"

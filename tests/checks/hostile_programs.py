@@ -48,13 +48,17 @@ def programs(spec: Spec) -> dict[str, tuple[str, set[str]]]:
         ),
         "rebind hooks, then subprocess": (
             "import sys\nfor m in list(sys.modules.values()):\n"
-            "    for name in ('_hook', '_REFUSED', 'audit'):\n"
+            "    for name in ('_hook', '_REFUSED', '_REFUSED_MODULES', '_inside'):\n"
             "        try:\n            setattr(m, name, None)\n        except Exception:\n            pass\n"
             "import subprocess\nout = subprocess.run(['/bin/sh', '-c', 'env; cat /proc/*/environ'], "
             f"capture_output=True).stdout\nprint(out)\nprint({ANSWER!r})",
             {"error"},
         ),
-        "subprocess": ("import os\nos.system('echo 45')\nprint(45 if False else 'x')", {"error", "wrong"}),
+        "subprocess": (
+            "import subprocess\n"
+            "print(subprocess.run(['/bin/echo', '45'], capture_output=True, text=True).stdout.strip())",
+            {"error"},
+        ),
         "connect to 127.0.0.1": (
             "import socket\ns = socket.create_connection(('127.0.0.1', "
             f"{spec.port}), timeout=2)\ns.sendall(b'stolen')\nprint({ANSWER!r})",
