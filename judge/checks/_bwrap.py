@@ -8,8 +8,9 @@ What the kernel enforces for the program (nothing here relies on code inside the
   ``/proc/<pid>/environ`` cannot be seen. ``--disable-userns`` forbids nesting another namespace.
 * ``--clearenv`` and a judge started with a four-variable environment: no API key anywhere.
 * A read-only view of the system: ``/usr`` (with the ``/lib*``, ``/bin`` links), the Python
-  installation that runs the program, ``/dev`` (null, zero, random) and nothing else; the root is
-  remounted read-only, so the one writable place is the program's folder, bound at ``/sandbox``.
+  installation that runs the program, a minimal ``/dev`` (null, zero, urandom ...) and nothing
+  else; the root and ``/dev`` are remounted read-only, so the one writable place is the
+  program's folder, bound at ``/sandbox`` (no /tmp, no /dev/shm).
 * ``--new-session`` (no terminal to inject keystrokes into), ``--die-with-parent``, no
   capabilities, and no new privileges (bubblewrap sets ``PR_SET_NO_NEW_PRIVS``).
 * rlimits set by :data:`LIMITER` after the namespaces exist and before the program's first line:
@@ -116,7 +117,7 @@ def bwrap_command(work: Path, python: str, limits: tuple[int, int, int, int], st
         binary, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
         "--new-session", "--cap-drop", "ALL", "--clearenv", *env, *_system_binds(python),
         "--proc", "/proc", "--dev", "/dev", "--bind", str(work), INSIDE, "--chdir", INSIDE,
-        "--remount-ro", "/", "--json-status-fd", str(status_fd),
+        "--remount-ro", "/dev", "--remount-ro", "/", "--json-status-fd", str(status_fd),
         "--", python, "-I", "-c", LIMITER, *map(str, limits), f"{INSIDE}/main.py",
     ]  # fmt: skip
 
