@@ -1,4 +1,4 @@
-"""The bubblewrap command line that confines one program, and the probe that says whether it works.
+"""The bubblewrap command line that confines one program, the probe that says whether it works, and the end.
 
 What the kernel enforces for the program (nothing here relies on code inside the interpreter):
 
@@ -23,13 +23,17 @@ an ordinary user would (root's processes are exempt from ``RLIMIT_NPROC``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 __all__ = [
@@ -158,3 +162,43 @@ def probe(python: str, uid: int | None) -> None:
         raise Unavailable(
             f"bubblewrap cannot create its sandbox here: {said[-1] if said else done.returncode}"
         )
+
+
+def child_pid(status: str) -> int | None:
+    """The pid (in the judge's namespace) of the sandbox's init, from bubblewrap's JSON status."""
+    for line in status.splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            record = json.loads(line)
+            if isinstance(record, dict) and "child-pid" in record:
+                return int(record["child-pid"])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has no memory, no files and runs nothing
+
+
+def end(proc: subprocess.Popen[bytes], status: str) -> None:
+    """End a sandbox: kill its PID namespace's init (the kernel then kills every process in it).
+
+    Args:
+        proc: the bubblewrap process (or, unsandboxed, the program), leader of its own session.
+        status: what bubblewrap wrote on its JSON status descriptor so far.
+
+    Only while bubblewrap still runs: until bubblewrap reaps it, the init's pid cannot have been
+    reused by an unrelated process. After a normal exit the namespace is already gone.
+    """
+    init = child_pid(status) if proc.poll() is None else None
+    if init is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(init, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # bubblewrap itself (and, unsandboxed, the program)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while init is not None and _alive(init) and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -128,20 +128,9 @@ def _not_run(why: str) -> ExecResult:
 
 
 def _wait(proc: subprocess.Popen[bytes], wall_s: float) -> bool:
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=wall_s)
-        return False
-    except subprocess.TimeoutExpired:
-        return True
-
-
-def _child_pid(status: str) -> int | None:
-    for line in status.splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            record = json.loads(line)
-            if isinstance(record, dict) and "child-pid" in record:
-                return int(record["child-pid"])
-    return None
+    return proc.returncode is None
 
 
 def _read(path: Path) -> bytes:
@@ -154,28 +143,6 @@ def _read(path: Path) -> bytes:
 
 def _text(path: Path) -> str:
     return _read(path).decode("utf-8", "replace")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")  # a zombie has no memory, no files and runs nothing
-
-
-def _kill_namespace(proc: subprocess.Popen[bytes], status_path: Path) -> None:
-    """Kill the PID namespace's init (the kernel then kills every process in it), then bubblewrap."""
-    init = _child_pid(_text(status_path))
-    if init is not None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(init, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.monotonic() + 5
-    while init is not None and _alive(init) and time.monotonic() < deadline:
-        time.sleep(0.01)  # the namespace is gone once its init is dead
 
 
 def _argv(work: Path, limits: SandboxLimits, python: str, status_fd: int) -> list[str]:
@@ -195,7 +162,7 @@ def _execute(root: Path, limits: SandboxLimits, python: str, uid: int | None) ->
             preexec_fn=None if uid is None else (lambda: _bwrap.drop_to(uid)),
         )  # fmt: skip
     timed_out = _wait(proc, limits.wall_s)
-    _kill_namespace(proc, root / "status")
+    _bwrap.end(proc, _text(root / "status"))
     rc = proc.returncode
     for line in _text(root / "status").splitlines():
         with contextlib.suppress(json.JSONDecodeError, TypeError, KeyError):
@@ -223,7 +190,7 @@ def _run_once(
         start = time.monotonic()
         rc, timed_out = _execute(root, limits, python, uid)
         duration = time.monotonic() - start
-        if not limits.unsandboxed and not _child_pid(_text(root / "status")):
+        if not limits.unsandboxed and not _bwrap.child_pid(_text(root / "status")):
             said = _text(root / "err")[-500:].strip()
             raise SandboxError(f"sandbox setup failed: {said}")
         out = _read(root / "out")
