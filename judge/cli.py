@@ -122,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = handler(args)
         return code
     except JudgeError as exc:
-        _err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        from judge.report.terminal import clean
+
+        _err.print(f"[bold red]error:[/] {escape(clean(str(exc)))}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         _err.print("interrupted: the ledger keeps every finished call; run the same command again to resume.")

@@ -71,12 +71,17 @@ def _check(args: argparse.Namespace) -> int:
     checks = run_checks(items, [outputs[i.id] for i in items], source=str(args.outputs))
     rows = {item_id: entry for (item_id, _), entry in checks.items()}
     if args.json:
-        _out.print_json(json.dumps({k: v.model_dump(mode="json") for k, v in rows.items()}))
+        payload = {k: v.model_dump(mode="json") for k, v in rows.items()}
+        _out.print_json(json.dumps(payload), ensure_ascii=True)
         return 0
+    from judge.report.terminal import plain
+
     for item_id, entry in rows.items():
         label = entry.degeneration.label if entry.degeneration else "unscreened"
         verdict = "" if entry.correct is None else ("  correct" if entry.correct else "  wrong")
-        _out.print(f"{item_id}: {label}{verdict}", markup=False)
+        if entry.procedural is not None and entry.procedural.status == "not_run":
+            verdict = f"  {entry.procedural.reason}"
+        _out.print(plain(f"{item_id}: {label}{verdict}"))  # ids are text, never markup
     right = correctness(checks)
     if right:
         acc = model_accuracy(right)

@@ -11,9 +11,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
-from judge.errors import ConfigError
+from judge.errors import ConfigError, redact_url
 from judge.specs import ModelSpec
 
 __all__ = [
@@ -68,6 +68,11 @@ class JudgeSpec(_Section):
         default=None, ge=0, description="USD per 1M completion tokens."
     )
     prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
+
+    @field_serializer("base_url")
+    def _without_credentials(self, url: str | None) -> str | None:
+        # config.json is written from this: never a key embedded in the URL.
+        return None if url is None else redact_url(url)
 
 
 class StatsOptions(_Section):

@@ -29,8 +29,15 @@ __all__ = [
     "ParseError",
     "SandboxError",
     "redact",
+    "redact_url",
 ]
 
+# Credentials inside URLs: user:secret@host, and query parameters that carry keys or tokens.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@?#\"'<>]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:[a-z0-9_\-]*(?:key|token|secret|password|passwd|pwd|auth|signature|sig|credential)"
+    r"[a-z0-9_\-]*)=)[^&#\s\"'<>]+"
+)
 _KEY_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
@@ -38,8 +45,21 @@ _KEY_PATTERNS = (
 )
 
 
+def redact_url(url: str) -> str:
+    """``url`` without credentials: ``user:key@`` becomes ``***@`` and key-like query values ``***``.
+
+    Args:
+        url: a URL, or any text holding URLs (each one is redacted).
+
+    Returns:
+        The same text with every embedded credential replaced.
+    """
+    url = _URL_USERINFO.sub(lambda m: m.group(1) + "***@", url)
+    return _URL_SECRET_PARAM.sub(lambda m: m.group(1) + "***", url)
+
+
 def redact(text: str, *secrets: str | None) -> str:
-    """Remove API keys from ``text``.
+    """Remove API keys from ``text`` (including credentials inside URLs).
 
     Args:
         text: any message that may have passed through an HTTP layer.
@@ -54,7 +74,7 @@ def redact(text: str, *secrets: str | None) -> str:
         text = text.replace(secret, "***")
     for pattern in _KEY_PATTERNS:
         text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", text)
-    return text
+    return redact_url(text)
 
 
 class JudgeError(Exception):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Checks", "DegenerationLabel", "Execution", "Screen", "ToolCallScore"]
+__all__ = ["Checks", "DegenerationLabel", "Execution", "Injection", "Screen", "ToolCallScore"]
 
 DegenerationLabel = Literal["good", "repetitive", "mode_collapse", "noise", "empty"]
 
@@ -71,10 +71,18 @@ class ToolCallScore(_Finding):
     calls: list[dict[str, Any]] = Field(default_factory=list, description="Parsed calls: name, arguments.")
 
 
+class Injection(_Finding):
+    """The prompt-injection screen: does the output imitate the judge prompt or address the judge?"""
+
+    flagged: bool = False
+    signals: list[str] = Field(default_factory=list, description="Which patterns matched, in words.")
+
+
 class Checks(_Finding):
     """Everything the checks found about one output. Absent checks are None."""
 
     degeneration: Screen | None = None
+    injection: Injection | None = None
     procedural: Execution | None = None
     toolcall: ToolCallScore | None = None
 
@@ -82,6 +90,11 @@ class Checks(_Finding):
     def degenerate(self) -> bool:
         """The screen called the output degenerate."""
         return self.degeneration is not None and self.degeneration.degenerate
+
+    @property
+    def injection_suspected(self) -> bool:
+        """The injection screen flagged the output (its pair is judged alone)."""
+        return self.injection is not None and self.injection.flagged
 
     @property
     def correct(self) -> bool | None:

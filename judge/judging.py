@@ -11,19 +11,22 @@ dropped and a failure is never a verdict.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol
 
+from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec, prompts_dir
 from judge.errors import APIError, ConfigError
 from judge.records import BlindPair, Judgment, Usage
 from judge.replies import parse_reply, reply_schema
 from judge.store import Ledger, content_key
 
-__all__ = ["ChatLike", "JudgeStage", "Templates", "render_messages"]
+__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "render_messages"]
 
 
 class _Reply(Protocol):
@@ -78,13 +81,33 @@ class Templates:
         )
 
 
+def boundary_code(pairs: list[BlindPair], templates: Templates) -> str:
+    """The code that marks this call's boundaries: a hash of everything the call shows the judge.
+
+    No output can contain it: each output is part of what is hashed, so writing the code into an
+    output would need a SHA-256 fixed point, and the other pairs in the call (opaque ids, other
+    outputs, random order) are unknown to whoever wrote it. Derived rather than random so that
+    the same call renders the same messages again, which keeps the ledger key stable for resume.
+    """
+    shown = [templates.system, templates.batch.template, templates.comparison.template,
+             sorted(templates.criteria.items()),
+             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b) for p in pairs]]  # fmt: skip
+    return hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:24]
+
+
 def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[str, str]]:
-    """The chat messages for one batch: nothing but prompts, outputs, opaque ids and the rubric."""
+    """The chat messages for one batch: nothing but prompts, outputs, opaque ids and the rubric.
+
+    Every block and part is tagged with :func:`boundary_code`, so an output cannot close its own
+    block or forge another comparison: tags without the code are just text inside a response.
+    """
+    code = boundary_code(pairs, templates)
     blocks = [
         templates.comparison.substitute(
             id=p.pair_id,
+            boundary=code,
             prompt=p.prompt,
-            reference=f"<reference>\n{p.reference}\n</reference>\n" if p.reference else "",
+            reference=f"<reference {code}>\n{p.reference}\n</reference {code}>\n" if p.reference else "",
             output_a=p.output_a,
             output_b=p.output_b,
         ).strip()
@@ -92,6 +115,7 @@ def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[s
     ]
     user = templates.batch.substitute(
         n=len(pairs),
+        boundary=code,
         criteria="\n".join(f"- {k}: {v}" for k, v in templates.criteria.items()),
         comparisons="\n\n".join(blocks),
         ids=", ".join(p.pair_id for p in pairs),
@@ -114,7 +138,11 @@ class JudgeStage:
     cached_calls: int = 0
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
-        """Judge every batch (concurrently; the client bounds how many calls are in flight)."""
+        """Judge every batch (concurrently; the client bounds how many calls are in flight).
+
+        A pair whose output trips the injection screen is judged alone, so it can steer no other.
+        """
+        batches = isolate_flagged(batches, lambda p: (p.output_a, p.output_b))
         results = await asyncio.gather(*(self._batch(batch) for batch in batches))
         return {j.pair_id: j for part in results for j in part}
 

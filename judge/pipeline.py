@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from judge.audit import audit_rows
 from judge.blind import batches, make_pairs
 from judge.client import ChatClient, Prices, RetryPolicy, resolve_endpoint
 from judge.config import JudgeSpec, RunConfig
+from judge.errors import redact_url
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
 from judge.records import (
@@ -112,8 +112,8 @@ def read_inputs(config: RunConfig) -> tuple[list[PromptItem], dict[Role, dict[st
 
 
 def _snapshot(config: RunConfig, run_dir: Path) -> None:
-    if config.source and config.source.exists():
-        shutil.copyfile(config.source, run_dir / "config.toml")
+    if config.source and config.source.exists():  # a key inside a base_url is not copied along
+        write_atomic(run_dir / "config.toml", redact_url(config.source.read_text(encoding="utf-8")))
     write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
 
 
@@ -223,7 +223,7 @@ def run_comparison(
 def _judge_where(config: RunConfig) -> str:
     if config.judge.bundled:
         return f"bundled {config.judge.bundled}, llama.cpp on 127.0.0.1"
-    return config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)"
+    return redact_url(config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)")
 
 
 def _finish(

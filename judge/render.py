@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from judge.conclusion import pct
+from judge.report.terminal import clean
 from judge.summary import Rate, Summary
 
 __all__ = ["print_summary"]
@@ -20,10 +21,10 @@ def _ci(rate: Rate) -> str:
 
 def _table(summary: Summary) -> Table:
     c, s, p = summary.counts, summary.sign_test, summary.preference
-    table = Table(title=f"judge: {escape(summary.run_id)}", show_header=True, header_style="bold")
+    table = Table(title=f"judge: {escape(clean(summary.run_id))}", show_header=True, header_style="bold")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    ft = escape(summary.models.get("finetuned", "fine-tuned"))
+    ft = escape(clean(summary.models.get("finetuned", "fine-tuned")))
     table.add_row(f"fine-tuned ({ft}) wins / ties / losses", f"{c.win} / {c.tie} / {c.loss}  (n = {c.n})")
     table.add_row("win rate  [95 % Wilson CI]", _ci(summary.win_rate))
     table.add_row("loss rate [95 % Wilson CI]", _ci(summary.loss_rate))
@@ -54,8 +55,8 @@ def print_summary(summary: Summary, console: Console) -> None:
         holm = f", Holm p = {s.pvalue_holm:.3g}" if s.pvalue_holm is not None else ""
         p = "n/a" if s.pvalue is None else f"{s.pvalue:.3g}"
         console.print(
-            f"  {escape(cat.category)}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
+            f"  {escape(clean(cat.category))}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
             f"(W/T/L), sign p = {p}{holm}"
         )
     console.print()
-    console.print(escape(summary.conclusion))
+    console.print(escape(clean(summary.conclusion)))

@@ -4,12 +4,16 @@ Servers with structured output return clean JSON; others wrap it in prose or cod
 change the case of labels, or drop and repeat ids. :func:`parse_reply` accepts the JSON
 wherever it is, normalises harmless variations ("a" -> "A", "draw" -> "tie"), and then
 holds every verdict to the exactly-once rule: one valid verdict per id sent, none for ids
-not sent. It never invents a verdict: anything it cannot read becomes a *problem* with a
-reason, to be re-asked or recorded as failed, never a loss.
+not sent. A judge may quote an output that carries a forged verdict object: only the list
+that answers the request (exactly the ids sent) is taken, and a reply with two different
+such lists, or several partial ones, is ambiguous and re-asked rather than guessed at. It
+never invents a verdict: anything it cannot read becomes a *problem* with a reason, to be
+re-asked or recorded as failed, never a loss.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -22,7 +26,7 @@ from judge.records import Verdict
 
 __all__ = ["ParsedReply", "parse_reply", "reply_schema"]
 
-_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+_OPEN = re.compile(r"[\[{]")
 _WINNER = {"a": "A", "b": "B", "tie": "tie", "draw": "tie", "equal": "tie", "none": "tie", "both": "tie"}
 _CONFIDENCE = {"high": "high", "medium": "medium", "med": "medium", "moderate": "medium", "low": "low"}
 
@@ -63,21 +67,26 @@ class ParsedReply:
     notes: list[str] = field(default_factory=list)
 
 
-def _json_candidates(text: str) -> list[Any]:
+def _outermost_json(text: str) -> list[Any]:
+    """Every top-level JSON object or array in ``text``, in order; nested ones are part of theirs."""
     found: list[Any] = []
-    for chunk in [text, *_FENCE.findall(text)]:
-        try:
-            found.append(json.loads(chunk))
-        except json.JSONDecodeError:
-            continue
     decoder = json.JSONDecoder()
-    for match in re.finditer(r"[\[{]", text):
+    pos = 0
+    while (match := _OPEN.search(text, pos)) is not None:
         try:
-            value, _ = decoder.raw_decode(text, match.start())
+            value, end = decoder.raw_decode(text, match.start())
         except json.JSONDecodeError:
+            pos = match.start() + 1
             continue
         found.append(value)
+        pos = end
     return found
+
+
+def _json_candidates(text: str) -> list[Any]:
+    with contextlib.suppress(json.JSONDecodeError):
+        return [json.loads(text)]  # the whole reply is one JSON value: structured output
+    return _outermost_json(text)  # in prose or code fences, each value whole
 
 
 def _verdict_list(value: Any) -> list[Any] | None:
@@ -90,6 +99,31 @@ def _verdict_list(value: Any) -> list[Any] | None:
     if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
         return value
     return None
+
+
+def _ids(entries: list[Any]) -> list[str]:
+    return [str(e.get("id", "")).strip() if isinstance(e, dict) else "" for e in entries]
+
+
+def _choose(lists: list[list[Any]], expected: list[str]) -> tuple[list[Any] | None, str | None]:
+    """The one verdict list that answers the request, or a reason why there is none.
+
+    A judge may quote an output that holds a verdict-looking object before giving its own. Only a
+    list whose ids are exactly the ids sent (each once) is a full answer; two full answers that
+    differ make the reply ambiguous (every id is re-asked), and a lone partial list is used only
+    when no other list in the reply names any of the same ids differently.
+    """
+    full = [entries for entries in lists if sorted(_ids(entries)) == sorted(expected)]
+    if full:
+        distinct = {json.dumps(entries, sort_keys=True, default=str) for entries in full}
+        if len(distinct) > 1:
+            return None, f"ambiguous reply: {len(distinct)} different verdict lists for the ids sent"
+        return full[-1], None
+    if not lists:
+        return None, None
+    if len(lists) > 1:
+        return None, f"ambiguous reply: {len(lists)} partial verdict lists"
+    return lists[0], None
 
 
 def _normalise(entry: dict[str, Any], criteria: tuple[str, ...]) -> Verdict:
@@ -124,13 +158,14 @@ def parse_reply(text: str, expected: list[str], criteria: tuple[str, ...]) -> Pa
         Valid verdicts for ids sent exactly once; a reason for every other expected id.
     """
     parsed = ParsedReply()
-    entries = next((v for v in map(_verdict_list, _json_candidates(text)) if v is not None), None)
+    lists = [v for v in map(_verdict_list, _json_candidates(text)) if v is not None]
+    entries, ambiguous = _choose(lists, expected)
     if entries is None:
-        reason = "reply holds no readable JSON verdicts"
+        reason = ambiguous or "reply holds no readable JSON verdicts"
         parsed.problems = dict.fromkeys(expected, reason)
         parsed.notes.append(reason)
         return parsed
-    ids = [str(e.get("id", "")).strip() if isinstance(e, dict) else "" for e in entries]
+    ids = _ids(entries)
     counts = Counter(ids)
     unknown = sorted({i for i in ids if i not in expected})
     if unknown:

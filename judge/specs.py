@@ -15,7 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
+
+from judge.errors import redact_url
 
 __all__ = ["GenerationParams", "ModelSpec"]
 
@@ -53,6 +55,11 @@ class ModelSpec(BaseModel):
     dtype: Literal["bfloat16", "float32", "float16", "auto"] = "bfloat16"
     batch_size: int = Field(default=8, ge=1)
     params: GenerationParams = Field(default_factory=GenerationParams)
+
+    @field_serializer("base_url")
+    def _without_credentials(self, url: str | None) -> str | None:
+        # Written to config.json and cache identities: never a key embedded in the URL.
+        return None if url is None else redact_url(url)
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ModelSpec:

@@ -21,12 +21,13 @@ def judge_prompt(items: list[tuple[str, str, str, str]], criteria: list[str] | N
                  reference: str | None = None) -> str:
     """Render a batch exactly as the shipped templates say: (id, prompt, a, b) per comparison."""
     block = Template((PROMPTS / "comparison.md").read_text())
-    ref = f"<reference>\n{reference}\n</reference>\n" if reference else ""
-    blocks = "\n".join(
-        block.substitute(id=i, prompt=p, reference=ref, output_a=a, output_b=b) for i, p, a, b in items)
+    code = "0123456789abcdef01234567"
+    ref = f"<reference {code}>\n{reference}\n</reference {code}>\n" if reference else ""
+    blocks = "\n".join(block.substitute(id=i, boundary=code, prompt=p, reference=ref, output_a=a, output_b=b)
+                       for i, p, a, b in items)
     crit = "\n".join(f"- {c}: what to look for" for c in criteria or [])
     return Template((PROMPTS / "batch.md").read_text()).substitute(
-        n=len(items), criteria=crit, comparisons=blocks, ids=", ".join(i for i, *_ in items))
+        n=len(items), boundary=code, criteria=crit, comparisons=blocks, ids=", ".join(i for i, *_ in items))
 
 
 def post(server: FakeServer, body: dict[str, Any], path: str = "/chat/completions",

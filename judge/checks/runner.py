@@ -1,7 +1,7 @@
 """Run the configured checks over a prompt set's outputs (for ``judge check`` and ``judge run``).
 
-Per output: the degeneration screen always; sandboxed execution when the item's metadata says
-``"check": "procedural"``; tool-call scoring when the metadata holds ``"expected_call"`` (None
+Per output: the degeneration and injection screens always; sandboxed execution when the item's
+metadata says ``"check": "procedural"``; tool-call scoring when the metadata holds ``"expected_call"`` (None
 there means a direct answer is right). Results are typed :class:`~judge.findings.Checks`
 records, ready for ``Generation.checks``.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from judge.checks.degeneration import Thresholds, screen
+from judge.checks.injection import screen_injection
 from judge.checks.procedural import check_answers
 from judge.checks.sandbox import SandboxLimits
 from judge.checks.toolcalls import score_tool_call
@@ -59,7 +60,8 @@ def run_checks(
         source: name of the outputs file, for error messages.
 
     Returns:
-        ``(item_id, role) -> Checks`` (degeneration always; procedural and toolcall where they apply).
+        ``(item_id, role) -> Checks`` (degeneration and injection always; procedural and toolcall
+        where they apply).
 
     Raises:
         InputError: an output answers an item id that is not in ``items``.
@@ -70,6 +72,7 @@ def run_checks(
         item = by_id[gen.item_id]
         results[(gen.item_id, gen.role)] = Checks(
             degeneration=screen(gen.output, code=_is_code(item), thresholds=thresholds),
+            injection=screen_injection(gen.output),
             toolcall=score_tool_call(gen.output, item.metadata["expected_call"])
             if "expected_call" in item.metadata
             else None,

@@ -1,24 +1,16 @@
-"""Run untrusted, model-written Python in a confined child process and record what happened.
+"""Run untrusted, model-written Python in a bubblewrap sandbox and record what happened.
 
-Layers, and what each one really guarantees (a test covers every hostile case listed in the
-module's tests: infinite loop, fork bomb, 1 GB allocation, writes outside, socket, huge output):
+Model outputs are hostile input: a program may try to read the judge's API key, reach the
+network, fork, fill memory or disk, or outlive the check. Every program runs under bubblewrap
+(see :mod:`judge.checks._bwrap` for each layer and what it guarantees) in a fresh folder, with
+rlimits on CPU, memory, file size and processes, and a wall clock; when the time is up the
+sandbox's PID namespace is killed as a whole, so nothing it started survives.
 
-* **Separate process, fresh temp folder as cwd, minimal environment** (no API keys, no
-  ``PYTHONPATH``), ``python -I`` (no user site, no environment variables). Always applied.
-* **rlimits** set before exec: ``RLIMIT_CPU`` (then SIGXCPU), ``RLIMIT_AS`` (allocation fails with
-  ``MemoryError``), ``RLIMIT_FSIZE`` (no file, stdout included, grows past the output cap),
-  ``RLIMIT_CORE`` 0. Kernel-enforced, always applied.
-* **Wall clock**: the child leads its own session; on timeout the whole process group is killed.
-* **As root only**: a private network namespace (no interface but a down loopback, so no network
-  at all), and a drop to a fresh unprivileged uid with ``RLIMIT_NPROC`` 1 (kernel refuses fork)
-  -- root ignores ``RLIMIT_NPROC``, hence the drop. The uid can write only inside its folder
-  (and world-writable places such as /tmp, which the audit hook below refuses).
-* **Audit hook** (see ``_guard.py``): refuses sockets, fork/exec/subprocess, ``ctypes`` and writes
-  outside the folder with a ``PermissionError``. Best effort inside CPython; without root it is
-  the only barrier against network and fork, and :attr:`ExecResult.layers` says so.
+Without a usable bubblewrap nothing is executed: each check is recorded as ``not_run`` with the
+install command, unless the user opts in to unsandboxed execution (``JUDGE_UNSANDBOXED=1``),
+which keeps only the rlimits and the clean environment and says so in every result.
 
-Not covered: a program may fill the disk with many files under the size cap until its CPU time
-runs out; run it on a machine where that is acceptable.
+Not covered: a program may create many small files in its folder until its CPU time runs out.
 """
 
 from __future__ import annotations
@@ -29,29 +21,30 @@ import os
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from judge.errors import SandboxError
+from judge.checks import _bwrap
+from judge.errors import SandboxError, redact
 
-__all__ = ["ExecResult", "ExecStatus", "SandboxLimits", "run_program", "run_programs"]
+__all__ = ["UNSANDBOXED_ENV", "ExecResult", "ExecStatus", "SandboxLimits", "run_program", "run_programs"]
 
-ExecStatus = Literal["ok", "wrong", "error", "timeout", "memory", "output_limit", "no_code"]
-_HERE = Path(__file__).resolve().parent
-_GUARD = (_HERE / "_guard.py").read_text(encoding="utf-8")
-_LAUNCH = _HERE / "_launch.py"
-_SETUP_FAILED = 125
+ExecStatus = Literal["ok", "wrong", "error", "timeout", "memory", "output_limit", "no_code", "not_run"]
+UNSANDBOXED_ENV = "JUDGE_UNSANDBOXED"
 _UID_RANGE = (61_000, 64_999)  # inside the 16-bit range every container maps; away from real users
+_PROBE_UID = _UID_RANGE[0] - 1
+
+
+def _opted_in() -> bool:
+    return os.environ.get(UNSANDBOXED_ENV, "") == "1"
 
 
 @dataclass(frozen=True)
@@ -59,53 +52,40 @@ class SandboxLimits:
     """Resource limits for one program.
 
     Attributes:
-        cpu_s: CPU seconds before SIGXCPU.
-        wall_s: wall-clock seconds before the process group is killed.
+        cpu_s: CPU seconds before SIGXCPU (SIGKILL one second later).
+        wall_s: wall-clock seconds before the whole sandbox is killed.
         memory_mb: address-space limit (covers the interpreter itself, ~30 MB).
-        output_bytes: cap on stdout (and on any file the program writes).
-        interpreter: Python used for the program; default: this one if an unprivileged uid can
-            run it, else the system ``/usr/bin/python3``.
+        output_bytes: cap on stdout and on any file the program writes.
+        processes: ``RLIMIT_NPROC`` inside the sandbox's user namespace; 1 forbids any fork.
+        interpreter: Python used for the program; default: this one if the sandbox's uid can run
+            it, else the system ``/usr/bin/python3``.
+        unsandboxed: run without bubblewrap (rlimits and a clean environment only). Defaults to
+            ``JUDGE_UNSANDBOXED=1`` in the environment; never chosen silently.
     """
 
     cpu_s: int = 2
     wall_s: float = 10.0
     memory_mb: int = 512
     output_bytes: int = 64 * 1024
+    processes: int = 1
     interpreter: str | None = None
+    unsandboxed: bool = field(default_factory=_opted_in)
 
 
 class ExecResult(BaseModel):
-    """What one sandboxed run did. ``correct`` is None when no expected answer was given."""
+    """What one sandboxed run did. ``correct`` is None when no expected answer was given or the
+    program was not run (a check that did not run is not a wrong answer)."""
 
     model_config = ConfigDict(frozen=True)
 
     status: ExecStatus
     correct: bool | None = None
+    reason: str = ""
     stdout: str = ""
     stderr_tail: str = ""
     returncode: int | None = None
     duration_s: float = 0.0
     layers: list[str] = []
-
-
-def _world_usable(path: Path) -> bool:
-    # An unprivileged uid needs o+x on every folder above and o+rx on the file itself.
-    for parent in path.parents:
-        if not parent.stat().st_mode & stat.S_IXOTH:
-            return False
-    return bool(path.stat().st_mode & stat.S_IXOTH and path.stat().st_mode & stat.S_IROTH)
-
-
-def _interpreter(limits: SandboxLimits, drop: bool) -> str:
-    if limits.interpreter:
-        return limits.interpreter
-    own = Path(os.path.realpath(sys.executable))
-    if not drop or _world_usable(own):
-        return str(own)
-    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
-        if Path(candidate).exists() and _world_usable(Path(os.path.realpath(candidate))):
-            return candidate
-    raise SandboxError("no Python interpreter usable by an unprivileged uid; set SandboxLimits.interpreter")
 
 
 def _matches(stdout: str, expected: str) -> bool:
@@ -117,7 +97,8 @@ def _matches(stdout: str, expected: str) -> bool:
 def _classify(
     rc: int | None, timed_out: bool, out_size: int, stderr: str, limits: SandboxLimits
 ) -> ExecStatus:
-    if timed_out or rc in (-signal.SIGXCPU, -signal.SIGKILL):
+    killed = {signal.SIGXCPU, signal.SIGKILL}
+    if timed_out or rc in {-s for s in killed} | {128 + s for s in killed}:
         return "timeout"
     if out_size >= limits.output_bytes:
         return "output_limit"
@@ -126,82 +107,117 @@ def _classify(
     return "ok" if rc == 0 else "error"
 
 
-def _prepare(code: str, root: Path, uid: int | None) -> Path:
+def _reason(status: ExecStatus, rc: int | None, stderr: str, limits: SandboxLimits) -> str:
+    last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "")
+    return {
+        "ok": "",
+        "wrong": "ran, but the last line printed is not the expected answer",
+        "timeout": f"killed: over {limits.cpu_s} s of CPU or {limits.wall_s:g} s of wall clock",
+        "memory": f"out of memory: over the {limits.memory_mb} MB limit",
+        "output_limit": f"stopped: output over {limits.output_bytes} bytes",
+        "error": f"exit status {rc}: {last[:300]}" if last else f"exit status {rc}",
+    }.get(status, status)
+
+
+def _not_run(why: str) -> ExecResult:
+    reason = (
+        f"not run: sandbox unavailable ({why}); install it with `{_bwrap.INSTALL}`, or set "
+        f"{UNSANDBOXED_ENV}=1 to execute model code without isolation"
+    )
+    return ExecResult(status="not_run", correct=None, reason=reason)
+
+
+def _wait(proc: subprocess.Popen[bytes], wall_s: float) -> bool:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=wall_s)
+    return proc.returncode is None
+
+
+def _read(path: Path) -> bytes:
+    # Without the sandbox (opt-in) a program can delete these files; that is its failure, not ours.
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _text(path: Path) -> str:
+    return _read(path).decode("utf-8", "replace")
+
+
+def _argv(work: Path, limits: SandboxLimits, python: str, status_fd: int) -> list[str]:
+    numbers = (limits.cpu_s, limits.memory_mb * 2**20, limits.output_bytes, limits.processes)
+    if limits.unsandboxed:
+        return [python, "-I", "-c", _bwrap.LIMITER, *map(str, numbers), str(work / "main.py")]
+    return _bwrap.bwrap_command(work, python, numbers, status_fd)
+
+
+def _execute(root: Path, limits: SandboxLimits, python: str, uid: int | None) -> tuple[int | None, bool]:
+    work = root / "work"
+    env = dict(_bwrap.ENV, HOME=str(work), TMPDIR=str(work)) if limits.unsandboxed else _bwrap.ENV
+    with open(root / "out", "wb") as out, open(root / "err", "wb") as err, open(root / "status", "wb") as st:
+        proc = subprocess.Popen(
+            _argv(work, limits, python, st.fileno()), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            cwd=work, env=env, pass_fds=(st.fileno(),), start_new_session=True,
+            preexec_fn=None if uid is None else (lambda: _bwrap.drop_to(uid)),
+        )  # fmt: skip
+    timed_out = _wait(proc, limits.wall_s)
+    _bwrap.end(proc, _text(root / "status"))
+    rc = proc.returncode
+    for line in _text(root / "status").splitlines():
+        with contextlib.suppress(json.JSONDecodeError, TypeError, KeyError):
+            rc = int(json.loads(line)["exit-code"])  # the program's own status, not bubblewrap's
+    return rc, timed_out
+
+
+def _prepare(code: str, uid: int | None) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="judge-sandbox-"))
     work = root / "work"
     work.mkdir()
-    program = work / "main.py"
-    program.write_text(code, encoding="utf-8")
+    (work / "main.py").write_text(code, encoding="utf-8")
     if uid is not None:
         root.chmod(0o711)
-        for path in (work, program):
+        for path in (work, work / "main.py"):
             os.chown(path, uid, uid)
-    return program
+    return root
 
 
-def _launch(
-    program: Path, root: Path, limits: SandboxLimits, uid: int | None
-) -> tuple[int | None, bool, str]:
-    read_fd, write_fd = os.pipe()
-    cfg = {
-        "status_fd": write_fd, "netns": os.geteuid() == 0, "uid": uid, "nproc": 1,
-        "cpu_s": limits.cpu_s, "memory_bytes": limits.memory_mb * 2**20, "output_bytes": limits.output_bytes,
-        "interpreter": _interpreter(limits, uid is not None), "guard": _GUARD, "program": str(program),
-        "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(program.parent),
-                "TMPDIR": str(program.parent)},
-    }  # fmt: skip
-    with open(root / "out", "wb") as out, open(root / "err", "wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", str(_LAUNCH), json.dumps(cfg)], stdin=subprocess.DEVNULL, stdout=out,
-            stderr=err, cwd=program.parent, pass_fds=(write_fd,), start_new_session=True,
-        )  # fmt: skip
-    os.close(write_fd)
-    timed_out = False
-    try:
-        proc.wait(timeout=limits.wall_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        _kill_group(proc)
-    with os.fdopen(read_fd, "rb") as status:
-        return proc.returncode, timed_out, status.read().decode("utf-8", "replace")
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    # Killed even after a clean exit: nothing the program started may outlive it.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def _status_lines(text: str) -> tuple[list[str], str | None]:
-    layers: list[str] = []
-    for line in text.splitlines():
-        record = json.loads(line)
-        if "error" in record:
-            return layers, str(record["error"])
-        layers = list(record.get("layers", []))
-    return layers, None
-
-
-def _run_once(code: str, expected: str | None, limits: SandboxLimits, uid: int | None) -> ExecResult:
-    root = Path(tempfile.mkdtemp(prefix="judge-sandbox-"))
+def _run_once(
+    code: str, expected: str | None, limits: SandboxLimits, python: str, uid: int | None
+) -> ExecResult:
+    root = _prepare(code, uid)
     try:
         start = time.monotonic()
-        rc, timed_out, status = _launch(_prepare(code, root, uid), root, limits, uid)
+        rc, timed_out = _execute(root, limits, python, uid)
         duration = time.monotonic() - start
-        layers, error = _status_lines(status)
-        if error is not None:
-            raise SandboxError(f"sandbox setup failed: {error}")
-        stdout = (root / "out").read_bytes()[: limits.output_bytes].decode("utf-8", "replace")
-        stderr = (root / "err").read_bytes()[-4000:].decode("utf-8", "replace")
-        kind = _classify(rc, timed_out, (root / "out").stat().st_size, stderr, limits)
+        if not limits.unsandboxed and not _bwrap.child_pid(_text(root / "status")):
+            said = _text(root / "err")[-500:].strip()
+            raise SandboxError(f"sandbox setup failed: {said}")
+        out = _read(root / "out")
+        stdout = redact(out[: limits.output_bytes].decode("utf-8", "replace"))
+        stderr = redact(_read(root / "err")[-4000:].decode("utf-8", "replace"))
+        kind = _classify(rc, timed_out, len(out), stderr, limits)
         correct = None if expected is None else (kind == "ok" and _matches(stdout, expected))
         if kind == "ok" and correct is False:
             kind = "wrong"
-        return ExecResult(status=kind, correct=correct, stdout=stdout, stderr_tail=stderr[-1000:],
-                          returncode=rc, duration_s=round(duration, 3), layers=layers)  # fmt: skip
+        layers = ["unsandboxed: rlimits only"] if limits.unsandboxed else ["bubblewrap", "rlimits"]
+        return ExecResult(
+            status=kind,
+            correct=correct,
+            reason=_reason(kind, rc, stderr, limits),
+            stdout=stdout,
+            stderr_tail=stderr[-1000:],
+            returncode=rc,
+            duration_s=round(duration, 3),
+            layers=layers + (["uid"] if uid is not None else []),
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _fresh_uid() -> int | None:
+    # A fresh uid per run (root only): sandboxes never share a uid with each other or with anyone.
+    return _UID_RANGE[0] + secrets.randbelow(_UID_RANGE[1] - _UID_RANGE[0]) if os.geteuid() == 0 else None
 
 
 def run_program(
@@ -215,26 +231,24 @@ def run_program(
         limits: resource limits; defaults to :class:`SandboxLimits`.
 
     Returns:
-        The result. A hostile or broken program is a recorded status, never an exception.
+        The result. A hostile or broken program is a recorded status with a reason, never an
+        exception; without a usable sandbox the status is ``not_run`` (nothing executed).
 
     Raises:
-        SandboxError: the sandbox itself could not be set up (not the program's fault).
+        SandboxError: the sandbox worked when probed but failed to start this program.
     """
     limits = limits or SandboxLimits()
     if code is None or not code.strip():
-        return ExecResult(status="no_code", correct=None if expected is None else False)
-    if os.geteuid() != 0:
-        return _run_once(code, expected, limits, None)
-    for _ in range(3):
-        # A fresh uid per run; a clash with another sandbox would only make exec fail (EAGAIN).
-        uid = _UID_RANGE[0] + secrets.randbelow(_UID_RANGE[1] - _UID_RANGE[0])
-        try:
-            return _run_once(code, expected, limits, uid)
-        except SandboxError as exc:
-            last = exc
-            if "Errno 11" not in str(exc):
-                raise
-    raise last
+        return ExecResult(status="no_code", correct=None if expected is None else False,
+                          reason="no code block in the output")  # fmt: skip
+    uid = _fresh_uid()
+    try:
+        python = _bwrap.interpreter(limits.interpreter, uid is not None)
+        if not limits.unsandboxed:
+            _bwrap.probe(python, None if uid is None else _PROBE_UID)
+    except _bwrap.Unavailable as exc:
+        return _not_run(str(exc))
+    return _run_once(code, expected, limits, python, uid)
 
 
 def run_programs(

@@ -17,7 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from judge.client._records import ChatReply, FormatMode, Meter, Prices, Totals
 from judge.client._retry import BackoffWait, RetryEvent, RetryPolicy, is_quota, is_retryable
-from judge.errors import APIError, ConfigError, redact
+from judge.errors import APIError, ConfigError, redact, redact_url
 from judge.records import Usage
 
 __all__ = ["ChatClient"]
@@ -112,7 +112,7 @@ class ChatClient:
         )
 
     def __repr__(self) -> str:
-        return f"ChatClient(model={self.model!r}, base_url={self.base_url!r})"
+        return f"ChatClient(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
 
     async def __aenter__(self) -> ChatClient:
         return self
@@ -223,7 +223,10 @@ class ChatClient:
     def _remember(self, mode: FormatMode) -> None:
         if mode != self.format_mode:
             log.info(
-                "%s rejected response_format %s; using %s from now on", self.base_url, self.format_mode, mode
+                "%s rejected response_format %s; using %s from now on",
+                redact_url(self.base_url),
+                self.format_mode,
+                mode,
             )
             self.format_mode = mode
 
@@ -277,7 +280,11 @@ class ChatClient:
         event = RetryEvent(state.attempt_number, wait, getattr(exc, "status_code", None), self._reason(exc))
         self._meter.add(retries=1)
         log.warning(
-            "%s attempt %d failed (%s); retry in %.2fs", self.base_url, event.attempt, event.reason, wait
+            "%s attempt %d failed (%s); retry in %.2fs",
+            redact_url(self.base_url),
+            event.attempt,
+            event.reason,
+            wait,
         )
         if self.on_retry is not None:
             self.on_retry(event)

@@ -10,7 +10,14 @@ from pydantic import ValidationError
 from judge.errors import InputError
 from judge.records import AuditRow, Result
 
-__all__ = ["check_disagrees", "check_verdict", "filter_rows", "read_audit", "search_text"]
+__all__ = [
+    "check_disagrees",
+    "check_verdict",
+    "filter_rows",
+    "injection_suspected",
+    "read_audit",
+    "search_text",
+]
 
 def read_audit(path: Path) -> list[AuditRow]:
     """Read ``audit.jsonl``: one AuditRow per non-blank line.
@@ -47,6 +54,11 @@ def check_verdict(row: AuditRow) -> Result | None:
     return "win" if ft else "loss"
 
 
+def injection_suspected(row: AuditRow) -> list[str]:
+    """The roles whose output tripped the injection screen (such a pair was judged alone)."""
+    return [role for role, checks in sorted(row.checks.items()) if checks.injection_suspected]
+
+
 def check_disagrees(row: AuditRow) -> bool:
     """True when the checks pick one side and the judge's verdict is anything else."""
     by_check = check_verdict(row)
@@ -55,8 +67,17 @@ def check_disagrees(row: AuditRow) -> bool:
 
 def search_text(row: AuditRow) -> str:
     """The text a search looks through, lower-cased as JS toLowerCase does (the page searches the same)."""
-    fields = (row.item_id, row.category, row.prompt, row.reference or "", row.output_a, row.output_b,
-              row.rationale, row.raw_reply, row.reason or "")
+    fields = (
+        row.item_id,
+        row.category,
+        row.prompt,
+        row.reference or "",
+        row.output_a,
+        row.output_b,
+        row.rationale,
+        row.raw_reply,
+        row.reason or "",
+    )
     return "\n".join(fields).lower()
 
 
@@ -89,7 +110,8 @@ def filter_rows(
     needle = search.lower() if search else None
     disagree = check_disagrees
     return [
-        r for r in rows
+        r
+        for r in rows
         if (category is None or r.category == category)
         and (result is None or r.result == result)
         and (confidence is None or r.confidence == confidence)

@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.records import AuditRow
-from judge.report.audit import check_disagrees, check_verdict
+from judge.report.audit import check_disagrees, check_verdict, injection_suspected
 
-__all__ = ["clean", "print_audit"]
+__all__ = ["clean", "plain", "print_audit"]
 
 # Control characters (ANSI escapes, BEL, ...) and bidi overrides in model text could rewrite the
 # terminal or hide text; they are shown as visible escapes instead. Newline and tab are kept.
@@ -23,14 +23,20 @@ _RESULT_STYLE = {"win": "bold green", "loss": "bold red", "tie": "bold yellow"}
 
 def clean(text: str, max_lines: int | None = None) -> str:
     """Text made safe for a terminal, cut to ``max_lines`` lines (with a note of what was cut)."""
-    text = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                       else f"\\u{ord(m.group()):04x}", text)
+    text = _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text
+    )
     if max_lines is None:
         return text
     lines = text.splitlines()
     if len(lines) <= max_lines:
         return text
     return "\n".join(lines[:max_lines]) + f"\n… ({len(lines) - max_lines} more lines)"
+
+
+def plain(text: str) -> Text:
+    """``text`` as a rich renderable that is printed literally: no markup, control characters escaped."""
+    return Text(clean(text))
 
 
 def _header(row: AuditRow, reveal: bool) -> Text:
@@ -51,6 +57,8 @@ def _flags(row: AuditRow, reveal: bool) -> Text | None:
     flags = []
     if row.position_consistent is False:
         flags.append("position-inconsistent")
+    if injection_suspected(row):
+        flags.append("injection suspected (judged alone)")
     if check_disagrees(row):
         flags.append(f"check disagrees (checks say {check_verdict(row)})" if reveal else "check disagrees")
     return Text("  ".join(flags), style="bold magenta") if flags else None
@@ -69,8 +77,11 @@ def _body(row: AuditRow, reveal: bool, max_lines: int | None) -> Group:
     flags = _flags(row, reveal)
     if flags is not None:
         parts.append(flags)
-    parts += [Text("Prompt", style="bold underline"), Text(clean(row.prompt, max_lines)),
-              _outputs(row, max_lines)]
+    parts += [
+        Text("Prompt", style="bold underline"),
+        Text(clean(row.prompt, max_lines)),
+        _outputs(row, max_lines),
+    ]
     if row.criteria:
         parts.append(Text("Criteria: " + ", ".join(f"{clean(k)} {v}" for k, v in row.criteria.items())))
     if row.rationale:
@@ -80,8 +91,9 @@ def _body(row: AuditRow, reveal: bool, max_lines: int | None) -> Group:
     return Group(*parts)
 
 
-def print_audit(rows: Iterable[AuditRow], console: Console, *, reveal: bool = False,
-                max_lines: int | None = 12) -> int:
+def print_audit(
+    rows: Iterable[AuditRow], console: Console, *, reveal: bool = False, max_lines: int | None = 12
+) -> int:
     """Print audit rows, one panel each; model and judge text is printed literally, never as markup.
 
     Args:

@@ -21,6 +21,7 @@ __all__ = [
     "error_body",
     "last_user_text",
     "parse_comparisons",
+    "quoted",
     "text_of",
     "verdict_payload",
     "wrap",
@@ -29,10 +30,12 @@ __all__ = [
 DEFAULT_CRITERIA = ("correctness", "reasoning_quality", "completeness", "mathematical_accuracy", "clarity")
 Policy = Callable[[str, str, str], str]
 
+# A block as the shipped templates render it; every tag carries the call's boundary code (``b``).
 _BLOCK = re.compile(
-    r'<comparison id="(?P<id>[^"]*)">\n<prompt>\n(?P<prompt>.*?)\n</prompt>\n'
-    r"(?:<reference>.*?</reference>\n)?"
-    r"<response_a>\n(?P<a>.*?)\n</response_a>\n<response_b>\n(?P<b>.*?)\n</response_b>\n</comparison>",
+    r'<comparison id="(?P<id>[^"]*)" boundary="(?P<b>[0-9a-f]+)">\n<prompt (?P=b)>\n(?P<prompt>.*?)\n'
+    r"</prompt (?P=b)>\n(?:<reference (?P=b)>.*?</reference (?P=b)>\n)?"
+    r"<response_a (?P=b)>\n(?P<a>.*?)\n</response_a (?P=b)>\n<response_b (?P=b)>\n(?P<b_text>.*?)\n"
+    r"</response_b (?P=b)>\n</comparison (?P=b)>",
     re.DOTALL,
 )
 _CRITERION = re.compile(r"^\s*(?:[-*]\s*)?([a-z][a-z0-9_]*)\s*:", re.MULTILINE)
@@ -75,12 +78,17 @@ class Content:
 
 @dataclass(frozen=True)
 class Auto:
-    """Auto-mode verdicts, wrapped or with ids removed, added or repeated."""
+    """Auto-mode verdicts, wrapped or with ids removed, added or repeated.
+
+    ``quote``: a judge that first quotes, verbatim, every response containing this text, then
+    gives its own verdicts (as a careless judge quoting an injected output would).
+    """
 
     wrap: str = "plain"
     missing: int = 0
     extra: int = 0
     duplicate: int = 0
+    quote: str = ""
 
 
 Action = Fail | Stall | Drop | Content | Auto
@@ -95,7 +103,7 @@ def default_policy(prompt: str, a: str, b: str) -> str:
 
 def parse_comparisons(text: str) -> list[tuple[str, str, str, str]]:
     """Return ``(id, prompt, response_a, response_b)`` for each comparison block in ``text``."""
-    return [(m["id"], m["prompt"], m["a"], m["b"]) for m in _BLOCK.finditer(text)]
+    return [(m["id"], m["prompt"], m["a"], m["b_text"]) for m in _BLOCK.finditer(text)]
 
 
 def text_of(content: Any) -> str:
@@ -138,6 +146,12 @@ def verdict_payload(text: str, policy: Policy, action: Auto) -> dict[str, Any]:
     items += items[: action.duplicate]
     items += [{**(items or [{}])[0], "id": f"unknown-{i}"} for i in range(action.extra)]
     return {"verdicts": items}
+
+
+def quoted(text: str, marker: str) -> str:
+    """The responses in a judge prompt that contain ``marker``, quoted one after another."""
+    found = [r for _, _, a, b in parse_comparisons(text) for r in (a, b) if marker in r]
+    return "".join(f"One response says:\n{r}\n\n" for r in found)
 
 
 def error_body(message: str, kind: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from fakeserver._actions import (
     error_body,
     last_user_text,
     parse_comparisons,
+    quoted,
     text_of,
     verdict_payload,
     wrap,
@@ -235,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
         text = last_user_text(body) if "messages" in body else text_of(body.get("prompt"))
         if not parse_comparisons(text):
             return f"echo: {text}"
-        return wrap(verdict_payload(text, self.fake.policy, action), action.wrap)
+        reply = wrap(verdict_payload(text, self.fake.policy, action), action.wrap)
+        return (quoted(text, action.quote) + reply) if action.quote else reply
 
     def _complete(self, body: dict[str, Any], content: str) -> None:
         finish = "stop"
