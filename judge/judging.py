@@ -4,8 +4,9 @@ For each batch: render the templates in prompts/, look the request up in the led
 finished call is never sent again), otherwise record it as pending, call the judge, and
 record the raw reply before reading it. Ids missing from a reply, or returned twice, are
 re-asked in a smaller call (half the size when a call yielded nothing); after
-``max_reasks`` re-asks a pair is recorded as *failed* with its reason. A pair is never
-dropped and a failure is never a verdict.
+``max_reasks`` re-asks sent by this invocation a pair is recorded as *failed* with its
+reason. A pair is never dropped and a failure is never a verdict; nor is it final: a re-run
+replays the stored calls and asks again for what is still missing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from judge.records import BlindPair, Judgment, Usage
 from judge.replies import parse_reply, reply_schema
 from judge.store import Ledger, content_key
 
-__all__ = ["ChatLike", "JudgeStage", "Templates", "render_messages"]
+__all__ = ["ChatLike", "JudgeStage", "Templates", "endpoint_down", "render_messages"]
 
 
 class _Reply(Protocol):
@@ -99,9 +100,39 @@ def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[s
     return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
 
 
+# Failures that say the endpoint itself is unusable (auth, quota, unreachable, overloaded past the retry
+# budget): no new call is sent after one. A 400 or 422 is about one request, and only fails its pairs.
+_ENDPOINT_DOWN = frozenset({401, 403, 404, 429})
+
+
+def endpoint_down(exc: APIError) -> bool:
+    """Whether ``exc`` means the endpoint failed for good (not just this one request)."""
+    code = exc.status_code
+    return code is None or code in _ENDPOINT_DOWN or code >= 500
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+    )
+
+
 @dataclass
 class JudgeStage:
-    """Judges batches of blind pairs through a client, with the ledger as memory."""
+    """Judges batches of blind pairs through a client, with the ledger as memory.
+
+    A stored reply is replayed for free, whatever it held; an unreadable or incomplete one is
+    kept (for the audit) but never makes a pair final: the re-ask budget (``max_reasks``)
+    counts only calls this invocation sends, so a re-run replays the earlier calls and then
+    asks again for every pair that still has no verdict.
+
+    Attributes:
+        usage: tokens of every call whose reply this run read (from the ledger or new): the run's total.
+        new_usage: tokens of the calls this invocation sent.
+        failure: the first failure that showed the endpoint down; no new call is sent after it.
+        api_failed: pair ids that ended without a verdict because of an API failure.
+    """
 
     client: ChatLike
     ledger: Ledger
@@ -110,8 +141,11 @@ class JudgeStage:
     on_call: Callable[[int, Usage, bool], None] | None = None  # (pairs done, usage, cached)
     raw_replies: dict[str, str] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
+    new_usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cached_calls: int = 0
+    failure: APIError | None = None
+    api_failed: set[str] = field(default_factory=set)
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         """Judge every batch (concurrently; the client bounds how many calls are in flight)."""
@@ -132,18 +166,20 @@ class JudgeStage:
         }
         return content_key({**request, "attempt": attempt}), request
 
-    async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str]:
+    async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str, bool]:
+        """(ledger key, reply text, whether it came from the ledger) of one call."""
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
-        messages = request["messages"]
         stored = self.ledger.finished(key)
         if stored is not None:
             self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
-            return key, stored.reply
+            return key, stored.reply, True
+        if self.failure is not None:
+            raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
         self.ledger.begin(key, "judge", request)
         try:
             reply = await self.client.chat(
-                messages,
+                request["messages"],
                 json_schema=request["schema"],
                 temperature=self.spec.temperature,
                 max_tokens=self.spec.max_tokens,
@@ -151,20 +187,20 @@ class JudgeStage:
             )
         except APIError as exc:
             self.ledger.fail(key, str(exc))
+            if self.failure is None and endpoint_down(exc):
+                self.failure = exc
             raise
         self.ledger.finish(key, reply.text, reply.usage)
         self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
-        return key, reply.text
+        return key, reply.text, False
 
     def _count(self, n: int, usage: Usage, *, cached: bool) -> None:
         self.calls += 1
         self.cached_calls += int(cached)
+        self.usage = _add(self.usage, usage)
         if not cached:
-            self.usage = Usage(
-                prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
-                completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
-            )
+            self.new_usage = _add(self.new_usage, usage)
         if self.on_call:
             self.on_call(n, usage, cached)
 
@@ -174,15 +210,19 @@ class JudgeStage:
         attempts: dict[str, int] = dict.fromkeys((p.pair_id for p in batch), 0)
         last_call: dict[str, str] = {}
         queue: list[list[BlindPair]] = [batch]
-        attempt = 0
-        while queue and attempt <= self.spec.max_reasks:
+        attempt = fresh_rounds = 0
+        while queue and fresh_rounds <= self.spec.max_reasks:
             next_queue: list[list[BlindPair]] = []
+            sent = False
             for chunk in queue:
                 try:
-                    key, text = await self._call(chunk, attempt)
+                    key, text, cached = await self._call(chunk, attempt)
                 except APIError as exc:
-                    reasons.update(dict.fromkeys((p.pair_id for p in chunk), f"judge API failed: {exc}"))
+                    ids = [p.pair_id for p in chunk]
+                    reasons.update(dict.fromkeys(ids, f"judge API failed: {exc}"))
+                    self.api_failed.update(ids)
                     continue  # an API failure after the client's own retries is final for this run
+                sent |= not cached
                 for p in chunk:
                     attempts[p.pair_id] += 1
                     last_call[p.pair_id] = key
@@ -191,13 +231,15 @@ class JudgeStage:
                     done[pid] = Judgment(
                         pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts[pid]
                     )
+                    reasons.pop(pid, None)
+                    self.api_failed.discard(pid)
                 reasons.update(parsed.problems)
                 left = [p for p in chunk if p.pair_id in parsed.problems]
                 if not left:
                     continue
                 size = len(left) if parsed.verdicts or len(left) == 1 else (len(left) + 1) // 2
                 next_queue.extend(left[i : i + size] for i in range(0, len(left), size))
-            queue, attempt = next_queue, attempt + 1
+            queue, attempt, fresh_rounds = next_queue, attempt + 1, fresh_rounds + int(sent)
         failed = [
             Judgment(
                 pair_id=p.pair_id,
