@@ -54,11 +54,18 @@ class LazyJudge:
     Args:
         config: the run config (its ``judge`` section and run folder, for the server's log).
         on_retry: handed to the client, e.g. to count retries in a progress bar.
+        before_send: handed to the client, checked before every HTTP attempt.
     """
 
-    def __init__(self, config: RunConfig, on_retry: Callable[[RetryEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        before_send: Callable[[], None] | None = None,
+    ) -> None:
         self._config = config
-        self._on_retry = on_retry
+        self.on_retry = on_retry
+        self.before_send = before_send
         self._client: ChatClient | None = None
         self._server: LocalServer | None = None
         self._opening = asyncio.Lock()
@@ -81,7 +88,8 @@ class LazyJudge:
                     self._server = await asyncio.to_thread(self._start_server, spec.bundled)
                     spec = spec.model_copy(update={"base_url": self._server.base_url})
                 self._client = _client(spec, prices(self._config))
-                self._client.on_retry = self._on_retry
+                self._client.on_retry = self.on_retry
+                self._client.before_send = self.before_send
             return self._client
 
     def _start_server(self, name: str) -> LocalServer:

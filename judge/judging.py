@@ -174,8 +174,7 @@ class JudgeStage:
             self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
             return key, stored.reply, True
-        if self.failure is not None:
-            raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
+        self.gate()
         self.ledger.begin(key, "judge", request)
         try:
             reply = await self.client.chat(
@@ -194,6 +193,14 @@ class JudgeStage:
         self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
         return key, reply.text, False
+
+    def gate(self) -> None:
+        """Raise once the endpoint has failed for good: calls queued behind that failure are not sent.
+
+        Checked before a call is recorded, and by the client before each HTTP attempt (``before_send``).
+        """
+        if self.failure is not None:
+            raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
 
     def _count(self, n: int, usage: Usage, *, cached: bool) -> None:
         self.calls += 1

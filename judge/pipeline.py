@@ -183,11 +183,12 @@ async def _judge(
     client: ChatClient | None,
 ) -> tuple[dict[str, Judgment], JudgeStage]:
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
-        lazy = None if client is not None else LazyJudge(config, on_retry=bar.retry)
-        chat: ChatLike = lazy if lazy is not None else client  # type: ignore[assignment]
-        if client is not None:
-            client.on_retry = bar.retry
+        lazy = LazyJudge(config, on_retry=bar.retry) if client is None else None
+        chat: ChatLike = client if client is not None else lazy  # type: ignore[assignment]
         stage = JudgeStage(chat, ledger, judge_spec(config), templates, on_call=bar.advance)
+        for hooked in (client, lazy):
+            if hooked is not None:
+                hooked.on_retry, hooked.before_send = bar.retry, stage.gate
         try:
             return await stage.run(groups), stage
         finally:

@@ -93,13 +93,13 @@ def failure_cause(exc: APIError, key_env: str) -> str:
     """A failure for good in words: what happened, where, and what to check."""
     code, text = exc.status_code, str(exc)
     if code in (401, 403):
-        return f"HTTP {code}, the key was refused: {text}. Check ${key_env}"
+        return f"the key was refused: {text}. Check ${key_env}"
     if "insufficient_quota" in text or "quota" in text.lower():
         return f"quota exhausted: {text}. Add credit or use another key"
     if code is None:
         return f"judge endpoint unreachable: {text}. Check base_url and that the server is up"
     if code >= 500 or code == 429:
-        return f"HTTP {code} past the retry budget: {text}"
+        return f"the judge kept failing past the retry budget: {text}"
     return text
 
 
