@@ -99,7 +99,7 @@ def _prompt_item(path: Path, number: int, row: dict[str, Any]) -> PromptItem:
         except json.JSONDecodeError:
             raise InputError(path, number, "'metadata' must be a JSON object") from None
     category = row.get("category")
-    if category is not None and not isinstance(category, (str, int, float)):
+    if category is not None and (isinstance(category, bool) or not isinstance(category, (str, int, float))):
         raise InputError(
             path, number, f"prompt {row['id']!r}: 'category' must be a name like \"math\", not {category!r}"
         )
