@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.backends import cache_keys
-from judge.blind import batches, make_pairs
 from judge.client import ChatReply
 from judge.config import RunConfig
 from judge.endpoint import judge_spec, prices
 from judge.judging import JudgeStage, Templates
+from judge.prepare import Files, blind
 from judge.records import ROLES, Generation, PromptItem, Role, Usage
+from judge.screen import apply_checks
 from judge.specs import ModelSpec
 from judge.store import Ledger
 
@@ -137,44 +138,34 @@ class _StandIn:
                          response_format_used="json_schema")  # fmt: skip
 
 
-def estimate(
-    config: RunConfig,
-    items: list[PromptItem],
-    files: Mapping[Role, dict[str, Generation] | None],
-    templates: Templates,
-    for_judge: Any,
-) -> DryRun:
-    """The dry-run estimate (``for_judge`` shortens outputs as the real run would)."""
-    from judge.screen import apply_checks
-
-    with Ledger.snapshot(config.run_dir / "ledger.sqlite") as ledger:
-        sides, gens = [], {}
-        for role in ROLES:
-            given = files[role]
-            if given is not None:
-                gens[role] = {i.id: given[i.id] for i in items}
-                sides.append(
-                    SideEstimate(role, config.models[role].name, _source(config.models[role]), 0, 0, 0, 0)
-                )
-                continue
+def _outputs(
+    config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger
+) -> tuple[list[SideEstimate], dict[Role, dict[str, Generation]]]:
+    sides, gens = [], {}
+    for role in ROLES:
+        given, spec = files[role], config.models[role]
+        if given is None:
             side, gens[role] = _side(config, role, items, ledger)
-            sides.append(side)
+        else:
+            side, gens[role] = SideEstimate(role, spec.name, _source(spec), 0, 0, 0, 0), given
+        sides.append(side)
+    return sides, gens
+
+
+def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates: Templates) -> DryRun:
+    """The dry-run estimate: what the run would generate, send and pay, through the real run's code."""
+    with Ledger.snapshot(config.run_dir / "ledger.sqlite") as ledger:
+        sides, gens = _outputs(config, items, files, ledger)
         upper = any(s.to_generate for s in sides)
         decided: Mapping[str, object] = {}
         if not upper:  # real outputs on both sides: checks may decide some pairs without the judge
             gens, decided, _ = apply_checks(config, items, gens)
-        pairs, keys = make_pairs(
-            items, for_judge(gens), seed=config.seed, both_orders=config.judge.both_orders
-        )
-        todo = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-        groups = batches(
-            [p for p, _ in todo], [k for _, k in todo], seed=config.seed, size=config.judge.batch_size
-        )
+        _, _, groups = blind(config, items, gens, decided)
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
         asyncio.run(stage.run(groups))
     price = prices(config)
     cost = None if price is None else price.cost(stage.new_usage)
     return DryRun(
-        len(todo), stage.calls, stage.cached_calls, stage.new_usage.prompt_tokens,
+        sum(len(g) for g in groups), stage.calls, stage.cached_calls, stage.new_usage.prompt_tokens,
         stage.new_usage.completion_tokens, cost, tuple(sides), upper,
     )  # fmt: skip

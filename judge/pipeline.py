@@ -12,18 +12,15 @@ import asyncio
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.audit import audit_rows
-from judge.blind import batches, make_pairs
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
 from judge.dryrun import DryRun, estimate
@@ -31,17 +28,13 @@ from judge.endpoint import LazyJudge, judge_spec, prices
 from judge.errors import ConfigError, InputError
 from judge.judging import ChatLike, JudgeStage, Templates
 from judge.lock import RunLock
+from judge.prepare import Prepared, prepare, read_inputs
 from judge.progress import JudgeProgress
 from judge.records import (
     ROLES,
-    BlindKey,
     BlindPair,
-    Generation,
     Judgment,
     Outcome,
-    PromptItem,
-    Result,
-    Role,
 )
 from judge.runstate import (
     append_invocation,
@@ -51,13 +44,11 @@ from judge.runstate import (
     run_state,
     write_settings,
 )
-from judge.screen import apply_checks, truth_extras
+from judge.screen import truth_extras
 from judge.store import Ledger, write_atomic, write_jsonl
 from judge.summary import Invocation, RunState, Summary, UsageSummary
 
 __all__ = ["CompareResult", "DryRun", "run_comparison"]
-
-Files = Mapping[Role, dict[str, Generation] | None]
 
 
 @dataclass
@@ -78,85 +69,7 @@ class CompareResult:
         return aggregate.to_dataframe(self.outcomes)
 
 
-@dataclass
-class _Prepared:
-    """Everything decided before the judge is called."""
-
-    items: list[PromptItem]
-    gens: dict[Role, dict[str, Generation]]
-    pairs: list[BlindPair]
-    keys: list[BlindKey]
-    groups: list[list[BlindPair]]
-    decided: dict[str, tuple[Result, str]]
-    extras: dict[str, Any]
-
-
-def read_inputs(config: RunConfig) -> tuple[list[PromptItem], Files]:
-    """Read and check every input file; a side's outputs are None when they must be generated.
-
-    An outputs file is matched against the whole prompt set, then cut to ``limit`` like the prompts.
-    """
-    from judge.generate import file_outputs
-    from judge.inputs import load_prompts
-
-    every = load_prompts(config.prompts)
-    files = {role: file_outputs(config.models[role], role, every) for role in ROLES}
-    return (every[: config.limit] if config.limit else every), files
-
-
-def for_judge(
-    config: RunConfig, gens: dict[Role, dict[str, Generation]]
-) -> dict[Role, dict[str, Generation]]:
-    """The outputs as the judge sees them: each cut to ``max_output_chars``, saying so."""
-    limit = config.judge.max_output_chars
-
-    def cut(g: Generation) -> Generation:
-        if len(g.output) <= limit:
-            return g
-        note = f"\n[... output cut here for the judge: {len(g.output) - limit:,} more characters not shown]"
-        return g.model_copy(update={"output": g.output[:limit] + note})
-
-    return {role: {i: cut(g) for i, g in side.items()} for role, side in gens.items()}
-
-
-def _truncated(config: RunConfig, gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:
-    limit = config.judge.max_output_chars
-    cut = sorted(
-        f"{g.item_id} ({g.role})" for side in gens.values() for g in side.values() if len(g.output) > limit
-    )
-    if not cut:
-        return {}
-    note = f"cut to {limit:,} characters for the judge; the full texts are in generations.jsonl"
-    return {"outputs_cut_for_the_judge": {"count": len(cut), "outputs": ", ".join(cut[:20]), "note": note}}
-
-
-def _side(
-    config: RunConfig, role: Role, items: list[PromptItem], files: Files, ledger: Ledger, show: bool
-) -> dict[str, Generation]:
-    given = files[role]
-    if given is not None:
-        return {i.id: given[i.id] for i in items}
-    from judge.generate import outputs_for  # stage 1 (generation backends imported only when used)
-
-    return outputs_for(config.models[role], role, items, ledger, show_progress=show)
-
-
-def _prepare(
-    config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger, show: bool
-) -> _Prepared:
-    gens = {role: _side(config, role, items, files, ledger, show) for role in ROLES}
-    gens, decided, extras = apply_checks(config, items, gens)
-    seen = for_judge(config, gens)
-    pairs, keys = make_pairs(items, seen, seed=config.seed, both_orders=config.judge.both_orders)
-    todo = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-    groups = batches(
-        [p for p, _ in todo], [k for _, k in todo], seed=config.seed, size=config.judge.batch_size
-    )
-    extras = {**extras, **_truncated(config, gens)}
-    return _Prepared(items, gens, pairs, keys, groups, decided, extras)
-
-
-def _snapshot(config: RunConfig, templates: Templates, prep: _Prepared) -> None:
+def _snapshot(config: RunConfig, templates: Templates, prep: Prepared) -> None:
     run_dir = config.run_dir
     if config.source and config.source.exists():
         shutil.copyfile(config.source, run_dir / "config.toml")
@@ -228,7 +141,7 @@ def run_comparison(
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
     templates = Templates.load(config.judge.prompts, config.judge.criteria)
     if dry_run:
-        return estimate(config, items, files, templates, partial(for_judge, config))
+        return estimate(config, items, files, templates)
     if client is None and config.judge.bundled is None:  # a missing key, before writing
         resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
     _check_folder(config)
@@ -237,7 +150,7 @@ def run_comparison(
         guard_settings(config, templates, replace=replace)
         with Ledger(run_dir / "ledger.sqlite") as ledger:
             try:
-                prep = _prepare(config, items, files, ledger, show_progress)
+                prep = prepare(config, items, files, ledger, show_progress)
             except (ConfigError, InputError):
                 if created:  # leave no half-made run folder behind a bad input
                     ledger.close()
@@ -292,7 +205,7 @@ def _state(
 
 def _finish(
     config: RunConfig,
-    prep: _Prepared,
+    prep: Prepared,
     judgments: dict[str, Judgment],
     stage: JudgeStage,
     before: set[str],
