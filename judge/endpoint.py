@@ -68,6 +68,7 @@ class LazyJudge:
         self.before_send = before_send
         self._client: ChatClient | None = None
         self._server: LocalServer | None = None
+        self._error: Exception | None = None
         self._opening = asyncio.Lock()
 
     @property
@@ -82,10 +83,16 @@ class LazyJudge:
 
     async def _open(self) -> ChatClient:
         async with self._opening:
+            if self._error is not None:  # calls queued behind a failed start do not start it again
+                raise self._error
             if self._client is None:
                 spec = judge_spec(self._config)
                 if spec.bundled is not None:
-                    self._server = await asyncio.to_thread(self._start_server, spec.bundled)
+                    try:
+                        self._server = await asyncio.to_thread(self._start_server, spec.bundled)
+                    except Exception as exc:
+                        self._error = exc
+                        raise
                     spec = spec.model_copy(update={"base_url": self._server.base_url})
                 self._client = _client(spec, prices(self._config))
                 self._client.on_retry = self.on_retry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import sqlite3
@@ -9,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver import FakeServer
@@ -141,3 +143,35 @@ def test_a_bundled_judge_is_not_started_when_every_call_is_in_the_ledger(
     assert not (exe.parent / "started").exists(), "the local judge server was started for nothing"
     assert not list((tmp_path / "results" / "spine").glob("llama-server*.log"))
     assert not (tmp_path / "cache").exists(), "the bundled model was not even assembled"
+
+
+def test_a_failed_judge_server_start_is_not_retried_by_every_queued_call(tmp_path: Path) -> None:
+    from judge.config import config_from_dict
+    from judge.endpoint import LazyJudge
+    from judge.errors import APIError
+
+    class Crashing(LazyJudge):
+        starts = 0
+
+        def _start_server(self, name: str) -> Any:
+            Crashing.starts += 1
+            raise APIError(f"local server exited (stand-in for {name})")
+
+    config = config_from_dict(
+        {
+            "name": "x",
+            "prompts": "p.jsonl",
+            "models": {"finetuned": {"name": "a", "outputs": "a"}, "base": {"name": "b", "outputs": "b"}},
+            "judge": {"bundled": "qwen2.5-coder-0.5b"},
+        },
+        base=tmp_path,
+    )
+    judge = Crashing(config)
+
+    async def calls() -> list[BaseException | object]:
+        asks = [judge.chat([{"role": "user", "content": "x"}]) for _ in range(4)]
+        return await asyncio.gather(*asks, return_exceptions=True)
+
+    results = asyncio.run(calls())
+    assert all(isinstance(r, APIError) for r in results) and Crashing.starts == 1
+    assert not judge.opened
