@@ -133,11 +133,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if isinstance(result, DryRun):
         _out.print(f"dry run (nothing sent, nothing written):\n{escape(result.describe())}", soft_wrap=True)
         return 0
-    if args.json:
+    if args.json:  # stdout holds the JSON alone; the spend and any failure go to stderr
         _out.print_json(result.summary.model_dump_json())
-    else:
-        print_summary(result.summary, _out)
-        _out.print(f"\nrun folder: {result.run_dir}")
+        return report_ending(result.summary, _err, _err)
+    print_summary(result.summary, _out)
+    _out.print(f"\nrun folder: {result.run_dir}")
     return report_ending(result.summary, _out, _err)
 
 

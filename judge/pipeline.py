@@ -80,11 +80,22 @@ def _snapshot(config: RunConfig, templates: Templates, prep: Prepared) -> None:
     write_jsonl(run_dir / "key.jsonl", prep.keys)
 
 
-def _check_folder(config: RunConfig) -> None:
-    for key, path in (("results", config.results), ("name", config.run_dir)):
-        if path.exists() and not path.is_dir():
-            where = config.source or "config"
-            raise ConfigError(f"{where}: [{key}] {path} is a file, not a folder; point results at a folder")
+def _make_folder(config: RunConfig) -> Path | None:
+    """Create the run folder; the topmost folder this made (None: it existed), to undo on a bad input.
+
+    Raises:
+        ConfigError: ``results`` (or a folder above it) is a file, or the folder cannot be created.
+    """
+    where, run_dir = config.source or "config", config.run_dir
+    missing = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    above = run_dir.parents[len(missing) - 1] if missing else run_dir
+    if not above.is_dir():
+        raise ConfigError(f"{where}: [results] {above} is a file, not a folder; point results at a folder")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where}: [results] cannot create {run_dir} ({exc.strerror})") from None
+    return missing[-1] if missing else None
 
 
 async def _judge(
@@ -144,17 +155,16 @@ def run_comparison(
         return estimate(config, items, files, templates)
     if client is None and config.judge.bundled is None:  # a missing key, before writing
         resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
-    _check_folder(config)
-    run_dir, created = config.run_dir, not config.run_dir.exists()
+    run_dir, created = config.run_dir, _make_folder(config)
     with RunLock(run_dir, wait=wait, on_wait=on_wait):
         guard_settings(config, templates, replace=replace)
         with Ledger(run_dir / "ledger.sqlite") as ledger:
             try:
                 prep = prepare(config, items, files, ledger, show_progress)
             except (ConfigError, InputError):
-                if created:  # leave no half-made run folder behind a bad input
+                if created is not None:  # leave no half-made run folder behind a bad input
                     ledger.close()
-                    shutil.rmtree(run_dir, ignore_errors=True)
+                    shutil.rmtree(created, ignore_errors=True)
                 raise
             _snapshot(config, templates, prep)
             before = previously_failed(run_dir)

@@ -42,13 +42,26 @@ def test_a_config_without_models_base(
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.parametrize("results", ["results", "results/deeper"])
 def test_a_results_path_that_is_a_file(
+    tmp_path: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str], results: str
+) -> None:
+    config = write_project(tmp_path, fake_server.base_url)
+    config.write_text(config.read_text().replace('results = "results"', f'results = "{results}"'))
+    (tmp_path / "results").write_text("not a folder")
+    _fails(["run", str(config)], capsys, "[results]", "results is a file, not a folder")
+    assert fake_server.posts == []
+
+
+def test_a_failed_input_removes_only_the_folders_it_made(
     tmp_path: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_project(tmp_path, fake_server.base_url)
-    (tmp_path / "results").write_text("not a folder")
-    _fails(["run", str(config)], capsys, "[results]", "is a file, not a folder")
-    assert fake_server.posts == []
+    text = config.read_text().replace('results = "results"', 'results = "out/runs"')
+    config.write_text(text.replace(f'outputs = "{BASE_FILE}"', 'bundled = "no-such-model"'))
+    (tmp_path / "out").mkdir()
+    _fails(["run", str(config)], capsys, "unknown bundled model")
+    assert list((tmp_path / "out").iterdir()) == [], "out/ was there before; runs/ was made and removed"
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,15 @@ def test_a_changed_setting_never_overwrites_a_run_silently(
     assert (tmp_path / "results" / "spine" / "key.jsonl").read_text() == key
     assert main(["run", str(config), "--no-progress", "--replace"]) == 0
     assert (tmp_path / "results" / "spine" / "key.jsonl").read_text() != key
+
+
+def test_json_output_stays_pure_json(
+    tmp_path: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_server.script(Content("not a verdict"), *[Content("still not")] * 10)
+    config = write_project(tmp_path, fake_server.base_url, n=5, judge_extra="concurrency = 1")
+    assert main(["run", str(config), "--no-progress", "--json"]) == 4
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["run"]["exit_code"] == 4 and summary["run"]["pairs_left"] == 5
+    assert "unreadable judge replies" in captured.err and "5 of 5 pairs are left" in captured.err
