@@ -26,27 +26,23 @@ from judge.config import RunConfig
 from judge.dryrun import DryRun, estimate
 from judge.endpoint import LazyJudge, judge_spec, prices
 from judge.errors import ConfigError, InputError
-from judge.judging import ChatLike, JudgeStage, Templates
+from judge.judging import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.prepare import Prepared, prepare, read_inputs
 from judge.progress import JudgeProgress
-from judge.records import (
-    ROLES,
-    BlindPair,
-    Judgment,
-    Outcome,
-)
+from judge.records import ROLES, BlindPair, Judgment, Outcome
 from judge.runstate import (
-    append_invocation,
     guard_settings,
     now_iso,
     previously_failed,
+    record_invocation,
+    recovered,
     run_state,
     write_settings,
 )
 from judge.screen import truth_extras
 from judge.store import Ledger, write_atomic, write_jsonl
-from judge.summary import Invocation, RunState, Summary, UsageSummary
+from judge.summary import Summary, UsageSummary
 
 __all__ = ["CompareResult", "DryRun", "run_comparison"]
 
@@ -107,17 +103,14 @@ async def _judge(
     client: ChatClient | None,
 ) -> tuple[dict[str, Judgment], JudgeStage]:
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
-        lazy = LazyJudge(config, on_retry=bar.retry) if client is None else None
-        chat: ChatLike = client if client is not None else lazy  # type: ignore[assignment]
-        stage = JudgeStage(chat, ledger, judge_spec(config), templates, on_call=bar.advance)
-        for hooked in (client, lazy):
-            if hooked is not None:
-                hooked.on_retry, hooked.before_send = bar.retry, stage.gate
+        judge: ChatClient | LazyJudge = client if client is not None else LazyJudge(config)
+        stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
+        judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
             return await stage.run(groups), stage
         finally:
-            if lazy is not None:
-                await lazy.aclose()
+            if client is None:  # a client handed in stays open for its owner
+                await judge.aclose()
 
 
 def run_comparison(
@@ -195,24 +188,6 @@ def _usage(config: RunConfig, stage: JudgeStage) -> UsageSummary:
     )
 
 
-def _state(
-    config: RunConfig, judgments: dict[str, Judgment], stage: JudgeStage, before: set[str], started: str,
-    usage: UsageSummary,
-) -> RunState:  # fmt: skip
-    state = run_state(judgments, len(judgments), stage.api_failed, stage.failure, config.judge.api_key_env)
-    recovered = sum(1 for pid in before if (j := judgments.get(pid)) is not None and j.status == "ok")
-    record = Invocation(
-        started=started,
-        new_calls=usage.new_calls,
-        new_tokens=usage.new_prompt_tokens + usage.new_completion_tokens,
-        new_cost_usd=usage.new_cost_usd,
-        recovered_pairs=recovered,
-        pairs_left=state.pairs_left,
-        exit_code=state.exit_code,
-    )
-    return state.model_copy(update={"invocations": append_invocation(config.run_dir, record)})
-
-
 def _finish(
     config: RunConfig,
     prep: Prepared,
@@ -237,7 +212,8 @@ def _finish(
         extras=extras,
     )
     summary = aggregate.summarize(outcomes, facts, config.stats)
-    state = _state(config, judgments, stage, before, started, usage)
+    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
     conclusion = summary.conclusion
     if not state.complete:
         conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"

@@ -22,16 +22,17 @@ from judge.errors import APIError, ConfigError
 from judge.judging import Templates
 from judge.records import Judgment
 from judge.store import write_atomic
-from judge.summary import Invocation, RunState
+from judge.summary import Invocation, RunState, UsageSummary
 
 __all__ = [
     "EXIT_API",
     "EXIT_OK",
     "EXIT_UNREADABLE",
-    "append_invocation",
     "failure_cause",
     "guard_settings",
     "previously_failed",
+    "record_invocation",
+    "recovered",
     "run_state",
     "write_settings",
 ]
@@ -120,13 +121,17 @@ def previously_failed(run_dir: Path) -> set[str]:
 
 
 def run_state(
-    judgments: dict[str, Judgment],
-    pairs: int,
-    api_failed: set[str],
-    failure: APIError | None,
-    key_env: str,
+    judgments: dict[str, Judgment], api_failed: set[str], failure: APIError | None, key_env: str
 ) -> RunState:
-    """Whether the run is complete, its exit code, and the cause and next step when it is not."""
+    """Whether the run is complete, its exit code, and the cause and next step when it is not.
+
+    Args:
+        judgments: every pair sent to the judge -> its judgment (a verdict or a failure).
+        api_failed: pairs that failed on an API error (the others failed on unreadable replies).
+        failure: the error that showed the endpoint down, if one did.
+        key_env: the variable holding the judge's key, to name in a 401's advice.
+    """
+    pairs = len(judgments)
     left = [j for j in judgments.values() if j.status == "failed"]
     if not left:
         return RunState(complete=True, exit_code=EXIT_OK, pairs=pairs, pairs_left=0)
@@ -143,8 +148,28 @@ def run_state(
     )
 
 
-def append_invocation(run_dir: Path, record: Invocation) -> list[Invocation]:
-    """Add this invocation to the run folder's history; the whole history, oldest first."""
+def recovered(before: set[str], judgments: dict[str, Judgment]) -> int:
+    """How many of the pairs an earlier invocation left failed now have a verdict."""
+    return sum(1 for pid in before if (j := judgments.get(pid)) is not None and j.status == "ok")
+
+
+def record_invocation(
+    run_dir: Path, state: RunState, usage: UsageSummary, recovered_pairs: int, started: str
+) -> RunState:
+    """Append this invocation to the run folder's history; ``state`` with the whole history."""
+    record = Invocation(
+        started=started,
+        new_calls=usage.new_calls,
+        new_tokens=usage.new_prompt_tokens + usage.new_completion_tokens,
+        new_cost_usd=usage.new_cost_usd,
+        recovered_pairs=recovered_pairs,
+        pairs_left=state.pairs_left,
+        exit_code=state.exit_code,
+    )
+    return state.model_copy(update={"invocations": _append(run_dir, record)})
+
+
+def _append(run_dir: Path, record: Invocation) -> list[Invocation]:
     path = run_dir / HISTORY
     history: list[Invocation] = []
     if path.is_file():
