@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.backends import cache_keys
-from judge.client import ChatReply
+from judge.client import ChatReply, resolve_endpoint
 from judge.config import RunConfig
 from judge.endpoint import judge_spec, prices
+from judge.errors import ConfigError
 from judge.judging import JudgeStage, Templates
 from judge.prepare import Files, blind
 from judge.records import ROLES, Generation, PromptItem, Role, Usage
@@ -66,6 +67,7 @@ class DryRun:
     cost_usd: float | None
     sides: tuple[SideEstimate, ...] = ()
     upper_bound: bool = False
+    notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The estimate in words."""
@@ -84,7 +86,7 @@ class DryRun:
         )
         if self.upper_bound:
             lines.append("(outputs not generated yet are counted at their max_tokens)")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.notes])
 
 
 def _source(spec: ModelSpec) -> str:
@@ -166,6 +168,24 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
     price = prices(config)
     cost = None if price is None else price.cost(stage.new_usage)
     return DryRun(
-        sum(len(g) for g in groups), stage.calls, stage.cached_calls, stage.new_usage.prompt_tokens,
-        stage.new_usage.completion_tokens, cost, tuple(sides), upper,
-    )  # fmt: skip
+        pairs=sum(len(g) for g in groups),
+        calls=stage.calls,
+        cached_calls=stage.cached_calls,
+        prompt_tokens=stage.new_usage.prompt_tokens,
+        completion_tokens=stage.new_usage.completion_tokens,
+        cost_usd=cost,
+        sides=tuple(sides),
+        upper_bound=upper,
+        notes=_notes(config, stage.calls - stage.cached_calls),
+    )
+
+
+def _notes(config: RunConfig, to_send: int) -> tuple[str, ...]:
+    """What would stop the real run before it spends anything (checked, not acted on)."""
+    if not to_send or config.judge.bundled is not None:
+        return ()
+    try:
+        resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
+    except ConfigError as exc:
+        return (f"note: the real run would stop here: {exc}",)
+    return ()
