@@ -60,22 +60,29 @@ def settings_of(config: RunConfig, templates: Templates) -> dict[str, Any]:
     }
 
 
+def _changes(config: RunConfig, templates: Templates) -> list[str]:
+    """The verdict-changing settings that differ from those the run folder was made with."""
+    try:
+        before = json.loads((config.run_dir / SETTINGS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # none yet, or unreadable (an older judge's folder): nothing to compare with
+    now = json.loads(json.dumps(settings_of(config, templates)))
+    return [f"{k}: {before.get(k)!r} -> {v!r}" for k, v in now.items() if k in before and before[k] != v]
+
+
 def guard_settings(config: RunConfig, templates: Templates, *, replace: bool) -> None:
-    """Refuse to overwrite a run made with other verdict-changing settings (unless ``replace``).
+    """Refuse to overwrite a run made with other verdict-changing settings.
+
+    With ``replace`` the run is overwritten instead, and its invocation history starts again.
 
     Raises:
         ConfigError: naming each difference, and the two ways on.
     """
-    path = config.run_dir / SETTINGS
-    if replace or not path.is_file():
-        return
-    try:
-        before = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # unreadable: written by an older judge; nothing to compare with
-    now = json.loads(json.dumps(settings_of(config, templates)))
-    changed = [f"{k}: {before.get(k)!r} -> {v!r}" for k, v in now.items() if k in before and before[k] != v]
-    if changed:
+    changed = _changes(config, templates)
+    if changed and replace:
+        (config.run_dir / HISTORY).unlink(missing_ok=True)
+        (config.run_dir / "judgments.jsonl").unlink(missing_ok=True)
+    elif changed:
         raise ConfigError(
             f"{config.run_dir} holds a run made with other settings ({'; '.join(changed)}). Its key, "
             f"verdicts and report would be replaced. Give this run its own folder (set name = "

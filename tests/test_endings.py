@@ -179,6 +179,8 @@ def test_a_changed_setting_never_overwrites_a_run_silently(
     assert (tmp_path / "results" / "spine" / "key.jsonl").read_text() == key
     assert main(["run", str(config), "--no-progress", "--replace"]) == 0
     assert (tmp_path / "results" / "spine" / "key.jsonl").read_text() != key
+    assert len(_summary(tmp_path / "results" / "spine")["run"]["invocations"]) == 1  # type: ignore[index]
+    assert main(["run", str(config), "--no-progress"]) == 0, "the replaced run is now this config's"
 
 
 def test_json_output_stays_pure_json(
