@@ -19,12 +19,13 @@ from string import Template
 from typing import Any, Protocol
 
 from judge.config import JudgeSpec, prompts_dir
+from judge.endpoint import endpoint_down
 from judge.errors import APIError, ConfigError
 from judge.records import BlindPair, Judgment, Usage
 from judge.replies import parse_reply, reply_schema
 from judge.store import Ledger, content_key
 
-__all__ = ["ChatLike", "JudgeStage", "Templates", "endpoint_down", "render_messages"]
+__all__ = ["ChatLike", "JudgeStage", "Templates", "render_messages"]
 
 
 class _Reply(Protocol):
@@ -100,15 +101,7 @@ def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[s
     return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
 
 
-# Failures that say the endpoint itself is unusable (auth, quota, unreachable, overloaded past the retry
-# budget): no new call is sent after one. A 400 or 422 is about one request, and only fails its pairs.
-_ENDPOINT_DOWN = frozenset({401, 403, 404, 429})
-
-
-def endpoint_down(exc: APIError) -> bool:
-    """Whether ``exc`` means the endpoint failed for good (not just this one request)."""
-    code = exc.status_code
-    return code is None or code in _ENDPOINT_DOWN or code >= 500
+_GENERATION = 100  # attempt numbers of pairs asked again together start at multiples of this
 
 
 def _add(a: Usage, b: Usage) -> Usage:
@@ -125,7 +118,7 @@ class JudgeStage:
     A stored reply is replayed for free, whatever it held; an unreadable or incomplete one is
     kept (for the audit) but never makes a pair final: the re-ask budget (``max_reasks``)
     counts only calls this invocation sends, so a re-run replays the earlier calls and then
-    asks again for every pair that still has no verdict.
+    asks again, in full batches, for every pair that still has no verdict.
 
     Attributes:
         usage: tokens of every call whose reply this run read (from the ledger or new): the run's total.
@@ -146,11 +139,24 @@ class JudgeStage:
     cached_calls: int = 0
     failure: APIError | None = None
     api_failed: set[str] = field(default_factory=set)
+    _attempts: dict[str, int] = field(default_factory=dict)
+    _reasons: dict[str, str] = field(default_factory=dict)
+    _last_call: dict[str, str] = field(default_factory=dict)
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
-        """Judge every batch (concurrently; the client bounds how many calls are in flight)."""
-        results = await asyncio.gather(*(self._batch(batch) for batch in batches))
-        return {j.pair_id: j for part in results for j in part}
+        """Judge every batch (concurrently; the client bounds how many calls are in flight).
+
+        A batch whose stored calls leave pairs without a verdict hands those pairs on, and they
+        are asked again together, ``batch_size`` to a call: a re-run does not re-ask one by one.
+        """
+        done: dict[str, Judgment] = {}
+        groups, base = batches, 0
+        while groups:
+            results = await asyncio.gather(*(self._chain(group, base) for group in groups))
+            done.update((j.pair_id, j) for judged, _ in results for j in judged)
+            handed = [p for _, left in results for p in left]
+            groups, base = _regroup(handed, self.spec.batch_size), base + _GENERATION
+        return done
 
     @staticmethod
     def request_for(
@@ -166,14 +172,21 @@ class JudgeStage:
         }
         return content_key({**request, "attempt": attempt}), request
 
-    async def _call(self, pairs: list[BlindPair], attempt: int) -> tuple[str, str, bool]:
-        """(ledger key, reply text, whether it came from the ledger) of one call."""
+    async def _call(
+        self, pairs: list[BlindPair], attempt: int, *, replay_only: bool = False
+    ) -> tuple[str, str, bool] | None:
+        """(ledger key, reply text, whether it came from the ledger) of one call.
+
+        With ``replay_only`` a call the ledger does not hold is not sent: None.
+        """
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
         stored = self.ledger.finished(key)
         if stored is not None:
             self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
             return key, stored.reply, True
+        if replay_only:
+            return None
         self.gate()
         self.ledger.begin(key, "judge", request)
         try:
@@ -211,51 +224,79 @@ class JudgeStage:
         if self.on_call:
             self.on_call(n, usage, cached)
 
-    async def _batch(self, batch: list[BlindPair]) -> list[Judgment]:
+    async def _chain(self, batch: list[BlindPair], base: int) -> tuple[list[Judgment], list[BlindPair]]:
+        """One batch and its re-asks: (judgments of the pairs it settled, pairs it hands on).
+
+        Stored calls are replayed; once one was, a call the ledger does not hold is not sent:
+        its pairs are handed on, to be asked again together with other batches' leftovers.
+        """
         done: dict[str, Judgment] = {}
-        reasons: dict[str, str] = {}
-        attempts: dict[str, int] = dict.fromkeys((p.pair_id for p in batch), 0)
-        last_call: dict[str, str] = {}
-        queue: list[list[BlindPair]] = [batch]
-        attempt = fresh_rounds = 0
-        while queue and fresh_rounds <= self.spec.max_reasks:
+        handed: list[BlindPair] = []
+        queue, attempt, fresh, replayed = [batch], base, 0, False
+        while queue and fresh <= self.spec.max_reasks:
             next_queue: list[list[BlindPair]] = []
             sent = False
             for chunk in queue:
                 try:
-                    key, text, cached = await self._call(chunk, attempt)
+                    got = await self._call(chunk, attempt, replay_only=replayed)
                 except APIError as exc:
-                    ids = [p.pair_id for p in chunk]
-                    reasons.update(dict.fromkeys(ids, f"judge API failed: {exc}"))
-                    self.api_failed.update(ids)
+                    self._api_failed(chunk, exc)
                     continue  # an API failure after the client's own retries is final for this run
-                sent |= not cached
-                for p in chunk:
-                    attempts[p.pair_id] += 1
-                    last_call[p.pair_id] = key
-                parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
-                for pid, verdict in parsed.verdicts.items():
-                    done[pid] = Judgment(
-                        pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts[pid]
-                    )
-                    reasons.pop(pid, None)
-                    self.api_failed.discard(pid)
-                reasons.update(parsed.problems)
-                left = [p for p in chunk if p.pair_id in parsed.problems]
-                if not left:
+                if got is None:
+                    handed.extend(chunk)
                     continue
-                size = len(left) if parsed.verdicts or len(left) == 1 else (len(left) + 1) // 2
-                next_queue.extend(left[i : i + size] for i in range(0, len(left), size))
-            queue, attempt, fresh_rounds = next_queue, attempt + 1, fresh_rounds + int(sent)
-        failed = [
-            Judgment(
-                pair_id=p.pair_id,
-                status="failed",
-                attempts=attempts[p.pair_id],
-                reason=reasons.get(p.pair_id, "not judged"),
-                call_id=last_call.get(p.pair_id),
-            )
-            for p in batch
-            if p.pair_id not in done
-        ]
-        return [done[p.pair_id] for p in batch if p.pair_id in done] + failed
+                key, text, cached = got
+                replayed, sent = replayed or cached, sent or not cached
+                next_queue.extend(self._read(chunk, key, text, done))
+            queue, attempt, fresh = next_queue, attempt + 1, fresh + int(sent)
+        gone = {p.pair_id for p in handed}
+        failed = [self._failure(p.pair_id) for p in batch if p.pair_id not in done and p.pair_id not in gone]
+        return [*done.values(), *failed], handed
+
+    def _read(
+        self, chunk: list[BlindPair], key: str, text: str, done: dict[str, Judgment]
+    ) -> list[list[BlindPair]]:
+        """Record the verdicts of one reply in ``done``; the chunks to re-ask (smaller ones)."""
+        for p in chunk:
+            self._attempts[p.pair_id] = self._attempts.get(p.pair_id, 0) + 1
+            self._last_call[p.pair_id] = key
+        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
+        for pid, verdict in parsed.verdicts.items():
+            attempts = self._attempts[pid]
+            done[pid] = Judgment(pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts)
+            self._reasons.pop(pid, None)
+            self.api_failed.discard(pid)
+        self._reasons.update(parsed.problems)
+        left = [p for p in chunk if p.pair_id in parsed.problems]
+        if not left:
+            return []
+        size = len(left) if parsed.verdicts or len(left) == 1 else (len(left) + 1) // 2
+        return [left[i : i + size] for i in range(0, len(left), size)]
+
+    def _api_failed(self, chunk: list[BlindPair], exc: APIError) -> None:
+        ids = [p.pair_id for p in chunk]
+        self._reasons.update(dict.fromkeys(ids, f"judge API failed: {exc}"))
+        self.api_failed.update(ids)
+
+    def _failure(self, pair_id: str) -> Judgment:
+        return Judgment(
+            pair_id=pair_id,
+            status="failed",
+            attempts=self._attempts.get(pair_id, 0),
+            reason=self._reasons.get(pair_id, "not judged"),
+            call_id=self._last_call.get(pair_id),
+        )
+
+
+def _regroup(pairs: list[BlindPair], size: int) -> list[list[BlindPair]]:
+    """Handed-on pairs in calls of at most ``size``, in order, first fit; never two pairs of one
+    prompt in a call (so both_orders' two rounds stay apart, as in the first batches)."""
+    groups: list[list[BlindPair]] = []
+    for pair in pairs:
+        room = (g for g in groups if len(g) < size and all(q.prompt != pair.prompt for q in g))
+        group = next(room, None)
+        if group is None:
+            groups.append([pair])
+        else:
+            group.append(pair)
+    return groups

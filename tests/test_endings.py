@@ -104,6 +104,7 @@ def test_pairs_failed_on_unreadable_replies_are_recovered_by_a_rerun(tmp_path: P
     counts = second["counts"]
     assert counts["failed"] == 0 and counts["win"] + counts["tie"] + counts["loss"] == 50  # type: ignore[index]
     assert asked == left, "a re-run asks again for exactly the failed pairs, and for nothing finished"
+    assert len(good.posts) == -(-len(left) // 5), "in full batches of five, not one by one"
     history = second["run"]["invocations"]  # type: ignore[index]
     assert [h["recovered_pairs"] for h in history] == [0, len(left)]
     assert history[0]["new_calls"] == first_calls and history[1]["new_calls"] == len(good.posts)
