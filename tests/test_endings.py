@@ -194,3 +194,18 @@ def test_json_output_stays_pure_json(
     summary = json.loads(captured.out)
     assert summary["run"]["exit_code"] == 4 and summary["run"]["pairs_left"] == 5
     assert "unreadable judge replies" in captured.err and "5 of 5 pairs are left" in captured.err
+
+
+def test_pairs_asked_again_never_share_a_call_with_their_swapped_twin(tmp_path: Path) -> None:
+    with FakeServer() as bad:
+        bad.script(*[Content("no idea")] * 200)
+        config = write_project(tmp_path, bad.base_url, judge_extra="both_orders = true\nmax_reasks = 0")
+        assert main(["run", str(config), "--no-progress"]) == 4
+    with FakeServer() as good:
+        config = write_project(tmp_path, good.base_url, judge_extra="both_orders = true\nmax_reasks = 0")
+        assert main(["run", str(config), "--no-progress"]) == 0
+        prompts = [
+            [c[1] for c in parse_comparisons(r["json"]["messages"][-1]["content"])] for r in good.posts
+        ]
+    assert sum(map(len, prompts)) == 24 and len(prompts) == 5
+    assert all(len(set(p)) == len(p) for p in prompts), "an item's two rounds were judged in one call"
