@@ -113,7 +113,7 @@ def test_pairs_failed_on_unreadable_replies_are_recovered_by_a_rerun(tmp_path: P
 
 
 def test_two_runs_of_one_folder_never_pay_twice(tmp_path: Path) -> None:
-    with FakeServer(latency=2.0) as server:  # 3 calls, one at a time: 6 s
+    with FakeServer(latency=3.0) as server:  # 3 calls, one at a time: 9 s to start a rival
         config = write_project(tmp_path, server.base_url, judge_extra="concurrency = 1")
         first = _cli("run", str(config))
         deadline = time.monotonic() + 30
