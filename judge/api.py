@@ -16,18 +16,26 @@ __all__ = ["compare", "plan", "stats_for_file"]
 
 
 def compare(
-    config: RunConfig | str | Path | dict[str, Any], *, dry_run: bool = False, show_progress: bool = False
+    config: RunConfig | str | Path | dict[str, Any],
+    *,
+    dry_run: bool = False,
+    show_progress: bool = False,
+    replace: bool = False,
+    wait: bool = False,
 ) -> CompareResult | DryRun:
     """Run a blind comparison of a fine-tuned model against its base.
 
     Args:
         config: a RunConfig, a path to a TOML config, or the same settings as a dict
             (relative paths taken from the current folder).
-        dry_run: only estimate calls, tokens and cost.
+        dry_run: only estimate generation, calls, tokens and cost; send and write nothing.
         show_progress: draw a progress bar.
+        replace: overwrite a run folder made with other verdict-changing settings.
+        wait: wait for another run writing the same run folder instead of raising RunFolderBusy.
 
     Returns:
-        A CompareResult (``.summary``, ``.to_dataframe()``, ``.run_dir``), or a DryRun.
+        A CompareResult (``.summary``, ``.to_dataframe()``, ``.run_dir``; ``.exit_code`` and
+        ``.summary.run`` say whether every pair got a verdict), or a DryRun.
 
     Example:
         >>> result = judge.compare("examples/seed001.toml")            # doctest: +SKIP
@@ -37,7 +45,7 @@ def compare(
         config = load_config(config)
     elif isinstance(config, dict):
         config = config_from_dict(config, base=Path.cwd())
-    return run_comparison(config, dry_run=dry_run, show_progress=show_progress)
+    return run_comparison(config, dry_run=dry_run, show_progress=show_progress, replace=replace, wait=wait)
 
 
 def stats_for_file(
@@ -54,6 +62,8 @@ def stats_for_file(
     """
     from judge.verdict_files import load_verdicts
 
+    _share("alpha", alpha)
+    _share("level", level)
     outcomes = load_verdicts(Path(path), key_path=Path(key_path) if key_path else None)
     facts = RunFacts(
         run_id=Path(path).name,
@@ -61,6 +71,12 @@ def stats_for_file(
         extras=_external_extras(Path(path)),
     )
     return aggregate.summarize(outcomes, facts, StatsOptions(alpha=alpha, level=level))
+
+
+def _share(name: str, value: float) -> None:
+    """Raise ConfigError unless ``value`` is a probability strictly between 0 and 1."""
+    if not 0 < value < 1:
+        raise ConfigError(f"--{name} {value:g} must be between 0 and 1 (e.g. alpha 0.05, power 0.8)")
 
 
 def _external_extras(path: Path) -> dict[str, Any]:
@@ -78,6 +94,8 @@ def plan(win: float, loss: float, *, power: float = 0.8, alpha: float = 0.05) ->
     Returns:
         A dict with the inputs, ``pairs`` (None when win == loss) and ``text`` in words.
     """
+    _share("power", power)
+    _share("alpha", alpha)
     if not (0 <= win <= 1 and 0 <= loss <= 1 and win + loss <= 1):
         raise ConfigError(f"--win {win} and --loss {loss} must be shares in [0, 1] with win + loss <= 1")
     pairs = stats.pairs_for_power(win, loss, power=power, alpha=alpha)

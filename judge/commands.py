@@ -20,21 +20,34 @@ from rich.text import Text
 __all__ = ["register"]
 
 _out = Console(highlight=False)
+_err = Console(stderr=True, highlight=False)
 
 
 def _report(args: argparse.Namespace) -> int:
+    from judge.cli import report_ending
+    from judge.errors import InputError
     from judge.report import write_reports
+    from judge.summary import Summary
 
     if args.path.is_dir():
+        if not (args.path / "summary.json").is_file():
+            raise InputError(
+                args.path, None, "not a run folder (no summary.json): give results/<run>/ or a verdict file"
+            )
+        try:
+            summary = Summary.model_validate_json((args.path / "summary.json").read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise InputError(args.path / "summary.json", None, f"not a judge summary ({exc})") from None
         written = write_reports(args.path)
     else:
         from judge.importing import import_verdicts
 
         run_dir = import_verdicts(args.path, results=args.results, key_path=args.key)
         written = [run_dir / "report.md", run_dir / "report.html"]
+        summary = None
     for path in written:
         _out.print(f"wrote {path}")
-    return 0
+    return 0 if summary is None else report_ending(summary, _out, _err)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -90,6 +103,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from judge.cli import report_ending
     from judge.demo import DEMO_NOTE, demo_config
     from judge.pipeline import CompareResult, run_comparison
     from judge.render import print_summary
@@ -102,7 +116,7 @@ def _demo(args: argparse.Namespace) -> int:
     print_summary(result.summary, _out)
     _out.print(f"\nreport: {result.run_dir / 'report.html'}  (and report.md; `judge audit {result.run_dir}`)")
     _out.print(f"\n{DEMO_NOTE}")
-    return 0
+    return report_ending(result.summary, _out, _err)
 
 
 def _perplexity_models(args: argparse.Namespace) -> list[tuple[str, Path, Path | None]]:
@@ -160,8 +174,10 @@ def _perplexity(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
+    from judge.cli import positive_int
+
     d = sub.add_parser("demo", help="the whole pipeline offline on the bundled model and its shipped LoRA")
-    d.add_argument("--n", type=int, default=24, help="held-out problems to compare (20-40)")
+    d.add_argument("--n", type=positive_int, default=24, help="held-out problems to compare (20-40)")
     d.add_argument("--results", type=Path, default=Path("results"))
     d.add_argument(
         "--judge-base-url", help="a real judge (OpenAI-compatible) instead of the bundled 0.5B model"
@@ -178,7 +194,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--model", help="model folder, GGUF file or bundled:NAME (default: the bundled Qwen + LoRA)"
     )
     x.add_argument("--adapter", type=Path, help="PEFT adapter folder for the fine-tuned side")
-    x.add_argument("--limit", type=int, help="score only the first N references")
+    x.add_argument("--limit", type=positive_int, help="score only the first N references")
     x.add_argument("--run", type=Path, help="also write perplexity.json into this run folder")
     x.add_argument("--json", action="store_true")
     x.set_defaults(handler=_perplexity)

@@ -11,7 +11,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from judge.errors import ConfigError, redact_url
 from judge.specs import ModelSpec
@@ -68,6 +76,12 @@ class JudgeSpec(_Section):
         default=None, ge=0, description="USD per 1M completion tokens."
     )
     prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
+    max_output_chars: int = Field(
+        default=20_000,
+        ge=200,
+        description="Longer outputs are cut to this many characters for the judge, with a note "
+        "saying so (the full text stays in generations.jsonl).",
+    )
 
     @field_serializer("base_url")
     def _without_credentials(self, url: str | None) -> str | None:
@@ -100,6 +114,23 @@ class RunConfig(_Section):
     stats: StatsOptions = Field(default_factory=StatsOptions)
     source: Path | None = Field(default=None, description="The TOML file this came from.")
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not name.strip() or name in (".", "..") or any(c in name for c in "/\\\0"):
+            raise ValueError(f"{name!r} cannot name a run folder: use letters, digits, - and _")
+        return name
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> RunConfig:
+        missing = [role for role in ("finetuned", "base") if role not in self.models]
+        if missing:
+            raise ValueError(
+                f"no [models.{missing[0]}] section: a run compares [models.finetuned] with [models.base]; "
+                f"add [models.{missing[0]}] with a name and one of outputs, base_url + model, hf, bundled"
+            )
+        return self
+
     @property
     def run_dir(self) -> Path:
         """The run folder."""
@@ -118,16 +149,23 @@ def _reject_secrets(data: Any, path: Path, trail: str = "") -> None:
 
 
 def _resolve(base: Path, value: Any) -> Any:
-    return str((base / value).resolve()) if isinstance(value, str) and value else value
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        return str((base / value).resolve())
+    except (OSError, ValueError):  # e.g. a NUL byte: left as given, for validation to name it
+        return value
 
 
 def _absolutise(data: dict[str, Any], base: Path) -> dict[str, Any]:
     data = dict(data)
+    data.setdefault("results", "results")  # beside the config, wherever judge is run from
     for key in ("prompts", "results"):
         if key in data:
             data[key] = _resolve(base, data[key])
     models = {}
-    for role, spec in (data.get("models") or {}).items():
+    given = data.get("models")
+    for role, spec in (given if isinstance(given, dict) else {}).items():
         spec = dict(spec) if isinstance(spec, dict) else spec
         if isinstance(spec, dict):
             for key in ("outputs", "adapter"):
@@ -155,8 +193,14 @@ def config_from_dict(data: dict[str, Any], *, base: Path, source: Path | None = 
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"{where}: {problems}") from None
+        raise ConfigError(f"{where}: {'; '.join(map(_problem, exc.errors()))}") from None
+
+
+def _problem(err: Any) -> str:
+    """One validation error as ``[key] what is wrong``."""
+    where = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"[{where}] {msg}" if where else msg
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -177,6 +221,10 @@ def load_config(path: str | Path) -> RunConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; give the TOML config file inside it") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     return config_from_dict(data, base=path.resolve().parent, source=path.resolve())

@@ -29,6 +29,10 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a folder: give the file inside it") from None
+    except OSError as exc:
+        raise InputError(path, None, f"cannot be read ({exc.strerror})") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -38,8 +42,16 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at \\n only: str.splitlines() also splits at U+2028/U+2029, which JSON allows raw."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(_lines(read_text(path)), start=1):
         if not line.strip():
             continue
         try:
@@ -53,14 +65,17 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
-    if not reader.fieldnames:
-        raise InputError(path, 1, "empty CSV: the first line must name the columns (id,prompt,...)")
-    for row in reader:
-        if None in row:
-            raise InputError(
-                path, reader.line_num, "more values than column names; quote fields holding commas"
-            )
-        yield reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}
+    try:
+        if not reader.fieldnames:
+            raise InputError(path, 1, "empty CSV: the first line must name the columns (id,prompt,...)")
+        for row in reader:
+            if None in row:
+                raise InputError(
+                    path, reader.line_num, "more values than column names; quote fields holding commas"
+                )
+            yield reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}
+    except csv.Error as exc:
+        raise InputError(path, reader.line_num, f"not readable as CSV ({exc})") from None
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -83,6 +98,16 @@ def _prompt_item(path: Path, number: int, row: dict[str, Any]) -> PromptItem:
             metadata = json.loads(metadata)
         except json.JSONDecodeError:
             raise InputError(path, number, "'metadata' must be a JSON object") from None
+    category = row.get("category")
+    if category is not None and (isinstance(category, bool) or not isinstance(category, (str, int, float))):
+        raise InputError(
+            path, number, f"prompt {row['id']!r}: 'category' must be a name like \"math\", not {category!r}"
+        )
+    reference = row.get("reference")
+    if reference is not None and not isinstance(reference, (str, int, float)):
+        raise InputError(path, number, f"prompt {row['id']!r}: 'reference' must be text, not {reference!r}")
+    if isinstance(row["id"], (dict, list)):
+        raise InputError(path, number, f"'id' must be a string or number, not {row['id']!r}")
     extras = {k: v for k, v in row.items() if k not in _PROMPT_FIELDS}
     try:
         return PromptItem(
@@ -135,7 +160,7 @@ def load_outputs(path: str | Path, role: Role, *, model: str = "") -> dict[str, 
     found: dict[str, Generation] = {}
     lines: dict[str, int] = {}
     for number, row in _rows(path):
-        if "id" not in row:
+        if "id" not in row or isinstance(row["id"], (dict, list)) or row["id"] is None:
             raise InputError(path, number, "missing 'id': each line needs the prompt id it answers")
         item_id = str(row["id"])
         output = row.get("output")

@@ -1,44 +1,46 @@
 """Sequencing the stages for one run: inputs -> generate -> blind -> judge -> aggregate -> report.
 
 Both the CLI and :func:`judge.compare` call :func:`run_comparison`. Every input is read and
-checked before anything is written; then the run folder is filled stage by stage, with the
-ledger making a re-run of the same config resume where the last one stopped.
+checked before anything is written; then the run folder is locked (one writer at a time) and
+filled stage by stage, with the ledger making a re-run of the same config resume where the last
+one stopped and ask again for every pair that has no verdict yet.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.audit import audit_rows
-from judge.blind import batches, make_pairs
-from judge.client import ChatClient, Prices, RetryPolicy, resolve_endpoint
-from judge.config import JudgeSpec, RunConfig
-from judge.errors import redact_url
-from judge.judging import JudgeStage, Templates, render_messages
+from judge.client import ChatClient, resolve_endpoint
+from judge.config import RunConfig
+from judge.dryrun import DryRun, estimate
+from judge.endpoint import LazyJudge, judge_spec, prices
+from judge.errors import ConfigError, InputError, redact_url
+from judge.judging import JudgeStage, Templates
+from judge.lock import RunLock
+from judge.prepare import Prepared, prepare, read_inputs
 from judge.progress import JudgeProgress
-from judge.records import (
-    ROLES,
-    BlindKey,
-    BlindPair,
-    Generation,
-    Judgment,
-    Outcome,
-    PromptItem,
-    Result,
-    Role,
+from judge.records import ROLES, BlindPair, Judgment, Outcome
+from judge.runstate import (
+    guard_settings,
+    now_iso,
+    previously_failed,
+    record_invocation,
+    recovered,
+    run_state,
+    write_settings,
 )
-from judge.screen import apply_checks, truth_extras
+from judge.screen import truth_extras
 from judge.store import Ledger, write_atomic, write_jsonl
 from judge.summary import Summary, UsageSummary
 
@@ -53,171 +55,116 @@ class CompareResult:
     outcomes: list[Outcome]
     run_dir: Path
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every pair has a verdict, 3 when the judge endpoint failed, 4 on unreadable replies."""
+        return self.summary.run.exit_code if self.summary.run else 0
+
     def to_dataframe(self) -> pd.DataFrame:
         """One row per prompt: status, result (fine-tuned side), confidence, criteria, ..."""
         return aggregate.to_dataframe(self.outcomes)
 
 
-@dataclass(frozen=True)
-class DryRun:
-    """What a run would cost, computed before any judge call."""
-
-    pairs: int
-    calls: int
-    cached_calls: int
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float | None
-
-    def describe(self) -> str:
-        """The estimate in words."""
-        cost = (
-            "unknown (set price_input_per_mtok / price_output_per_mtok)"
-            if self.cost_usd is None
-            else f"about ${self.cost_usd:.4f}"
-        )
-        return (
-            f"{self.pairs} pairs in {self.calls} judge calls ({self.cached_calls} already in the ledger); "
-            f"about {self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens "
-            f"(estimated at 4 characters a token); cost {cost}."
-        )
-
-
-def _prices(config: RunConfig) -> Prices | None:
-    j = config.judge
-    if j.price_input_per_mtok is None or j.price_output_per_mtok is None:
-        return None
-    return Prices(j.price_input_per_mtok, j.price_output_per_mtok)
-
-
-def _load_side(
-    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger | None, show_progress: bool
-) -> dict[str, Generation]:
-    from judge.generate import outputs_for  # stage 1 (generation backends imported only when used)
-
-    return outputs_for(config.models[role], role, items, ledger, show_progress=show_progress)
-
-
-def read_inputs(config: RunConfig) -> tuple[list[PromptItem], dict[Role, dict[str, Generation]] | None]:
-    """Read and check every input file; outputs are None when a side must be generated."""
-    from judge.generate import file_outputs
-    from judge.inputs import load_prompts
-
-    items = load_prompts(config.prompts)
-    files = {role: file_outputs(config.models[role], role, items) for role in ROLES}
-    items = items[: config.limit] if config.limit else items
-    if all(v is not None for v in files.values()):
-        return items, {role: v for role, v in files.items() if v is not None}
-    return items, None
-
-
-def _snapshot(config: RunConfig, run_dir: Path) -> None:
+def _snapshot(config: RunConfig, templates: Templates, prep: Prepared) -> None:
+    run_dir = config.run_dir
     if config.source and config.source.exists():  # a key inside a base_url is not copied along
         write_atomic(run_dir / "config.toml", redact_url(config.source.read_text(encoding="utf-8")))
     write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
+    write_settings(config, templates)
+    write_jsonl(run_dir / "generations.jsonl", [prep.gens[r][i.id] for i in prep.items for r in ROLES])
+    write_jsonl(run_dir / "pairs.jsonl", prep.pairs)
+    write_jsonl(run_dir / "key.jsonl", prep.keys)
 
 
-def _estimate(
-    config: RunConfig, groups: list[list[BlindPair]], ledger: Ledger, templates: Templates
-) -> DryRun:
-    chars = [sum(len(m["content"]) for m in render_messages(g, templates)) for g in groups]
-    prompt_tokens = sum(chars) // 4
-    completion = sum(len(g) for g in groups) * 200  # a rationale, five criteria and a verdict per pair
-    cached = sum(
-        1 for g in groups if ledger.finished(JudgeStage.request_for(config.judge, g, templates, 0)[0])
-    )
-    prices = _prices(config)
-    cost = (
-        None
-        if prices is None
-        else (prompt_tokens * prices.input_per_mtok + completion * prices.output_per_mtok) / 1e6
-    )
-    return DryRun(sum(len(g) for g in groups), len(groups), cached, prompt_tokens, completion, cost)
+def _make_folder(config: RunConfig) -> Path | None:
+    """Create the run folder; the topmost folder this made (None: it existed), to undo on a bad input.
 
-
-@contextlib.contextmanager
-def _judge_endpoint(config: RunConfig) -> Iterator[JudgeSpec]:
-    """The judge spec to call: as configured, or pointed at a bundled model served for this run."""
-    if config.judge.bundled is None:
-        yield config.judge
-        return
-    from judge.bundled import bundled_model_path
-    from judge.local import LocalServer
-
-    path = bundled_model_path(config.judge.bundled)
-    with LocalServer(path, model_name=config.judge.bundled, log_dir=config.run_dir, n_ctx=8192) as server:
-        yield config.judge.model_copy(update={"base_url": server.base_url, "model": server.model_name})
+    Raises:
+        ConfigError: ``results`` (or a folder above it) is a file, or the folder cannot be created.
+    """
+    where, run_dir = config.source or "config", config.run_dir
+    missing = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    above = run_dir.parents[len(missing) - 1] if missing else run_dir
+    if not above.is_dir():
+        raise ConfigError(f"{where}: [results] {above} is a file, not a folder; point results at a folder")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where}: [results] cannot create {run_dir} ({exc.strerror})") from None
+    return missing[-1] if missing else None
 
 
 async def _judge(
     config: RunConfig,
-    spec: JudgeSpec,
     groups: list[list[BlindPair]],
     ledger: Ledger,
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
 ) -> tuple[dict[str, Judgment], JudgeStage]:
-    j = spec
-    own = client is None
-    client = client or ChatClient(
-        j.model,
-        base_url=j.base_url,
-        api_key_env=j.api_key_env,
-        timeout=j.timeout,
-        concurrency=j.concurrency,
-        retry=RetryPolicy(attempts=j.max_retries + 1, initial=j.backoff, jitter=j.backoff),
-        prices=_prices(config),
-    )
-    with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=_prices(config)) as bar:
-        stage = JudgeStage(client, ledger, j, templates, on_call=bar.advance)
-        client.on_retry = bar.retry
+    with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
+        judge: ChatClient | LazyJudge = client if client is not None else LazyJudge(config)
+        stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
+        judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
             return await stage.run(groups), stage
         finally:
-            if own:
-                await client.aclose()
+            if client is None:  # a client handed in stays open for its owner
+                await judge.aclose()
 
 
 def run_comparison(
-    config: RunConfig, *, dry_run: bool = False, show_progress: bool = True, client: ChatClient | None = None
+    config: RunConfig,
+    *,
+    dry_run: bool = False,
+    show_progress: bool = True,
+    client: ChatClient | None = None,
+    replace: bool = False,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
 ) -> CompareResult | DryRun:
     """Run (or resume) one comparison and write its run folder.
 
     Args:
         config: the validated run config.
-        dry_run: only estimate calls, tokens and cost; send nothing and write nothing but the ledger.
+        dry_run: only estimate generation, calls, tokens and cost; send nothing and write nothing.
         show_progress: draw a progress bar on the terminal.
         client: a judge client to use instead of one built from ``config.judge`` (tests, custom transports).
+        replace: overwrite a run folder made with other verdict-changing settings.
+        wait: wait for another run holding the run folder instead of failing.
+        on_wait: told who holds the folder before waiting.
 
     Returns:
-        A CompareResult, or a DryRun estimate.
+        A CompareResult (its ``exit_code`` says whether every pair got a verdict), or a DryRun.
+
+    Raises:
+        ConfigError, InputError: nothing was written.
+        RunFolderBusy: another run holds the folder.
     """
+    started = now_iso()
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
-    if not dry_run and client is None and config.judge.bundled is None:  # a missing key, before writing
+    templates = Templates.load(config.judge.prompts, config.judge.criteria)
+    if dry_run:
+        return estimate(config, items, files, templates)
+    if client is None and config.judge.bundled is None:  # a missing key, before writing
         resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
-    run_dir = config.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with Ledger(run_dir / "ledger.sqlite") as ledger:
-        gens = files or {role: _load_side(config, role, items, ledger, show_progress) for role in ROLES}
-        gens, decided, check_extras = apply_checks(config, items, gens)
-        pairs, keys = make_pairs(items, gens, seed=config.seed, both_orders=config.judge.both_orders)
-        to_judge = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-        groups = batches(
-            [p for p, _ in to_judge], [k for _, k in to_judge], seed=config.seed, size=config.judge.batch_size
-        )
-        templates = Templates.load(config.judge.prompts, config.judge.criteria)
-        if dry_run:
-            return _estimate(config, groups, ledger, templates)
-        _snapshot(config, run_dir)
-        write_jsonl(run_dir / "generations.jsonl", [gens[r][i.id] for i in items for r in ROLES])
-        write_jsonl(run_dir / "pairs.jsonl", pairs)
-        write_jsonl(run_dir / "key.jsonl", keys)
-        with _judge_endpoint(config) as spec:
+    run_dir, created = config.run_dir, _make_folder(config)
+    with RunLock(run_dir, wait=wait, on_wait=on_wait):
+        guard_settings(config, templates, replace=replace)
+        with Ledger(run_dir / "ledger.sqlite") as ledger:
+            try:
+                prep = prepare(config, items, files, ledger, show_progress)
+            except (ConfigError, InputError):
+                if created is not None:  # leave no half-made run folder behind a bad input
+                    ledger.close()
+                    shutil.rmtree(created, ignore_errors=True)
+                raise
+            _snapshot(config, templates, prep)
+            before = previously_failed(run_dir)
             judgments, stage = asyncio.run(
-                _judge(config, spec, groups, ledger, templates, show_progress, client)
+                _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
-    return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras)
+        return _finish(config, prep, judgments, stage, before, started)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -226,44 +173,55 @@ def _judge_where(config: RunConfig) -> str:
     return redact_url(config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)")
 
 
-def _finish(
-    config: RunConfig,
-    items: list[PromptItem],
-    gens: dict[Role, dict[str, Generation]],
-    pairs: list[BlindPair],
-    keys: list[BlindKey],
-    judgments: dict[str, Judgment],
-    stage: JudgeStage,
-    decided: dict[str, tuple[Result, str]],
-    extras: dict[str, Any],
-) -> CompareResult:
-    run_dir = config.run_dir
-    write_jsonl(run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in pairs if p.pair_id in judgments])
-    outcomes = aggregate.build_outcomes(items, keys, judgments, decided)
-    extras = {**extras, **truth_extras(outcomes, gens)}
-    prices = _prices(config)
-    usage = UsageSummary(
+def _usage(config: RunConfig, stage: JudgeStage) -> UsageSummary:
+    price = prices(config)
+    return UsageSummary(
         calls=stage.calls,
         cached_calls=stage.cached_calls,
         prompt_tokens=stage.usage.prompt_tokens,
         completion_tokens=stage.usage.completion_tokens,
-        cost_usd=None if prices is None else prices.cost(stage.usage),
+        cost_usd=None if price is None else price.cost(stage.usage),
+        new_calls=stage.calls - stage.cached_calls,
+        new_prompt_tokens=stage.new_usage.prompt_tokens,
+        new_completion_tokens=stage.new_usage.completion_tokens,
+        new_cost_usd=None if price is None else price.cost(stage.new_usage),
     )
-    labels = Counter(j.verdict.winner for j in judgments.values() if j.verdict)
+
+
+def _finish(
+    config: RunConfig,
+    prep: Prepared,
+    judgments: dict[str, Judgment],
+    stage: JudgeStage,
+    before: set[str],
+    started: str,
+) -> CompareResult:
+    run_dir = config.run_dir
+    write_jsonl(
+        run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
+    )
+    outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
+    extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
+    usage = _usage(config, stage)
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},
         judge={"model": config.judge.model, "base_url": _judge_where(config)},
         usage=usage,
-        label_counts=labels,
+        label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         extras=extras,
     )
     summary = aggregate.summarize(outcomes, facts, config.stats)
+    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
+    conclusion = summary.conclusion
+    if not state.complete:
+        conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"
+    summary = summary.model_copy(update={"run": state, "conclusion": conclusion})
     write_jsonl(run_dir / "outcomes.jsonl", outcomes)
     by_item = {o.item_id: o for o in outcomes}
-    write_jsonl(
-        run_dir / "audit.jsonl", audit_rows(items, pairs, keys, judgments, stage.raw_replies, by_item, gens)
-    )
+    rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, stage.raw_replies, by_item, prep.gens)
+    write_jsonl(run_dir / "audit.jsonl", rows)
     write_atomic(run_dir / "summary.json", json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
     from judge.report import write_reports
 

@@ -50,27 +50,40 @@ class _Bar:
         self._progress.stop()
 
 
+def _plus(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+    )
+
+
 class JudgeProgress(_Bar):
-    """``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``."""
+    """``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``.
+
+    Shows the whole run's tokens and cost (calls replayed from the ledger included, as in
+    summary.json) and, apart, what this invocation has paid.
+    """
 
     def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
         super().__init__("judging", total, enabled=enabled)
         self.prices = prices
-        self.tokens = Usage()
+        self.tokens = Usage()  # the whole run
+        self.new_tokens = Usage()  # sent by this invocation
         self.retries = 0
 
+    def _money(self, usage: Usage) -> str:
+        return f" ${self.prices.cost(usage):.4f}" if self.prices else ""
+
     def _info(self) -> str:
-        cost = f" ${self.prices.cost(self.tokens):.4f}" if self.prices else ""
         retries = f" retries {self.retries}" if self.retries else ""
-        return f"{self.tokens.total_tokens:,} tokens{cost}{retries}"
+        run = f"run {self.tokens.total_tokens:,} tokens{self._money(self.tokens)}"
+        return f"{run} (new {self.new_tokens.total_tokens:,}{self._money(self.new_tokens)}){retries}"
 
     def advance(self, pairs: int, usage: Usage, cached: bool) -> None:
-        """One call finished (``cached``: its reply came from the ledger, costing nothing)."""
+        """One call finished (``cached``: its reply came from the ledger, costing nothing now)."""
+        self.tokens = _plus(self.tokens, usage)
         if not cached:
-            self.tokens = Usage(
-                prompt_tokens=self.tokens.prompt_tokens + usage.prompt_tokens,
-                completion_tokens=self.tokens.completion_tokens + usage.completion_tokens,
-            )
+            self.new_tokens = _plus(self.new_tokens, usage)
         self._progress.update(self._task, advance=pairs, info=self._info())
 
     def retry(self, event: RetryEvent) -> None:

@@ -13,13 +13,15 @@ folder, then renamed, so a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,29 @@ class Ledger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across kill -9, one fsync per checkpoint
         self._db.executescript(_SCHEMA)
+
+    @classmethod
+    @contextlib.contextmanager
+    def snapshot(cls, path: str | Path) -> Iterator[Ledger]:
+        """A private copy of the ledger at ``path`` (empty when there is none), for a ``with`` block.
+
+        The run folder is not touched: SQLite writes ``-wal``/``-shm`` files beside a WAL
+        database even when it is opened read-only, so a dry run reads a copy in a temp folder.
+        """
+        path = Path(path)
+        with tempfile.TemporaryDirectory(prefix="judge-ledger-") as tmp:
+            for suffix in ("", "-wal"):
+                source = path.with_name(path.name + suffix)
+                if source.is_file():
+                    shutil.copyfile(source, Path(tmp) / f"ledger.sqlite{suffix}")
+            try:
+                ledger = cls(Path(tmp) / "ledger.sqlite")
+            except sqlite3.DatabaseError:  # an unreadable ledger: price everything as unpaid
+                (Path(tmp) / "ledger.sqlite").unlink()
+                Path(tmp, "ledger.sqlite-wal").unlink(missing_ok=True)
+                ledger = cls(Path(tmp) / "ledger.sqlite")
+            with ledger:
+                yield ledger
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL)."""

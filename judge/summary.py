@@ -15,8 +15,10 @@ __all__ = [
     "CategorySummary",
     "Counts",
     "Estimate",
+    "Invocation",
     "PositionBias",
     "Rate",
+    "RunState",
     "SignTest",
     "Summary",
     "UsageSummary",
@@ -96,13 +98,46 @@ class PositionBias(_Part):
 
 
 class UsageSummary(_Part):
-    """Judge tokens and cost for the run (cached calls cost nothing again)."""
+    """Judge tokens and cost of the whole run: every call whose reply produced its verdicts, whichever
+    invocation paid for it (read back from the ledger). ``new_*``: what this invocation sent."""
 
     calls: int = 0
     cached_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = Field(default=None, description="None when no prices were configured.")
+    new_calls: int = Field(default=0, description="Calls this invocation sent (and paid for).")
+    new_prompt_tokens: int = 0
+    new_completion_tokens: int = 0
+    new_cost_usd: float | None = Field(default=None, description="This invocation's spend.")
+
+
+class Invocation(_Part):
+    """One ``judge run`` of this run folder (the history is kept in ``invocations.jsonl``)."""
+
+    started: str = Field(description="ISO 8601 UTC.")
+    new_calls: int = 0
+    new_tokens: int = 0
+    new_cost_usd: float | None = None
+    recovered_pairs: int = Field(
+        default=0, description="Pairs that had failed in an earlier invocation and got a verdict in this one."
+    )
+    pairs_left: int = Field(default=0, description="Pairs still without a verdict when it ended.")
+    exit_code: int = 0
+
+
+class RunState(_Part):
+    """Whether the run is finished, and if not why and what to do."""
+
+    complete: bool = Field(description="Every pair sent to the judge has a verdict.")
+    exit_code: int = Field(description="0 complete, 3 judge endpoint failed for good, 4 unreadable replies.")
+    pairs: int = Field(description="Blind pairs to judge (pairs decided by a check not included).")
+    pairs_left: int = Field(description="Pairs without a verdict; a re-run asks for them again.")
+    failure: str | None = Field(
+        default=None, description="The cause, e.g. 'unreachable: connection refused'."
+    )
+    next_step: str | None = Field(default=None, description="What to do about it, in words.")
+    invocations: list[Invocation] = Field(default_factory=list)
 
 
 class CategorySummary(_Part):
@@ -135,5 +170,6 @@ class Summary(_Part):
     confidence: dict[str, int] = Field(default_factory=dict, description="high/medium/low -> count.")
     per_category: list[CategorySummary] = Field(default_factory=list)
     usage: UsageSummary = Field(default_factory=UsageSummary)
+    run: RunState | None = Field(default=None, description="judge run only: finished or not, and why.")
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
     extras: dict[str, Any] = Field(default_factory=dict, description="Checks, perplexity, judge-vs-truth ...")

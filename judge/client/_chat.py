@@ -57,6 +57,20 @@ def _response_format(mode: FormatMode, schema: dict[str, Any]) -> dict[str, Any]
     return {"response_format": {"type": "json_schema", "json_schema": spec}}
 
 
+def _socket_detail(exc: BaseException | None) -> str:
+    """What the socket said under a connection error ("connection refused", "name not known" ...)."""
+    if not isinstance(exc, openai.APIConnectionError):
+        return ""
+    root: BaseException = exc
+    seen = {id(root)}
+    while (nxt := root.__cause__ or root.__context__) is not None and id(nxt) not in seen:
+        seen.add(id(nxt))
+        root = nxt
+    if isinstance(root, ConnectionRefusedError):
+        return " (connection refused)"
+    return "" if root is exc else f" ({root})"
+
+
 def _optional(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -77,6 +91,8 @@ class ChatClient:
         prices: token prices for cost accounting (None: cost unknown).
         http_client: an httpx.AsyncClient to send through; the caller keeps ownership of it.
         on_retry: called before each backoff sleep, e.g. to show retries in a progress bar.
+        before_send: called before every HTTP attempt, once a concurrency slot is held; it may raise
+            (e.g. a JudgeError once the endpoint is known to have failed for good) to send nothing.
 
     Raises:
         ConfigError: no key for a non-local endpoint, or concurrency below 1.
@@ -95,6 +111,7 @@ class ChatClient:
         prices: Prices | None = None,
         http_client: httpx.AsyncClient | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {concurrency}")
@@ -103,6 +120,7 @@ class ChatClient:
         self.retry = retry or RetryPolicy()
         self.prices = prices
         self.on_retry = on_retry
+        self.before_send = before_send
         self.format_mode: FormatMode = "json_schema"
         self._owns_http = http_client is None
         self._sem = asyncio.Semaphore(concurrency)
@@ -266,6 +284,8 @@ class ChatClient:
             async for state in retrying:
                 with state:
                     async with self._sem:
+                        if self.before_send is not None:
+                            self.before_send()
                         tries += 1
                         self._meter.add(attempts=1)
                         return await fn(), tries
@@ -292,7 +312,7 @@ class ChatClient:
     def _reason(self, exc: BaseException | None) -> str:
         if isinstance(exc, openai.APIStatusError):
             return redact(f"HTTP {exc.status_code}: {exc.message}", self._key)
-        return redact(f"{type(exc).__name__}: {exc}", self._key)
+        return redact(f"{type(exc).__name__}: {exc}{_socket_detail(exc)}", self._key)
 
     def _error(self, exc: openai.APIError, attempts: int) -> APIError:
         status = exc.status_code if isinstance(exc, openai.APIStatusError) else None

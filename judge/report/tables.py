@@ -115,8 +115,14 @@ def confidence_table(s: Summary) -> Table | None:
     return Table("Judge confidence", ["Confidence", "Verdicts"], rows)
 
 
+def _new_spend(s: Summary) -> str:
+    u = s.usage
+    cost = "" if u.new_cost_usd is None else f", ${u.new_cost_usd:,.4f}"
+    return f"{u.new_calls} calls, {u.new_prompt_tokens + u.new_completion_tokens:,} tokens{cost}"
+
+
 def usage_table(s: Summary) -> Table:
-    """Judge model, calls, tokens and cost."""
+    """Judge model, calls, tokens and cost of the whole run, and what its last invocation spent."""
     u = s.usage
     rows = [[f"Judge {k}", v] for k, v in sorted(s.judge.items())]
     rows += [[f"Model ({role})", name] for role, name in sorted(s.models.items())]
@@ -125,6 +131,7 @@ def usage_table(s: Summary) -> Table:
         ["Prompt tokens", f"{u.prompt_tokens:,}"],
         ["Completion tokens", f"{u.completion_tokens:,}"],
         ["Cost", "not priced" if u.cost_usd is None else f"${u.cost_usd:,.4f}"],
+        *([["Spent by the last invocation", _new_spend(s)]] if s.run is not None else []),
         ["Run", f"{s.run_id} ({s.created})"],
     ]
     return Table("Judge, tokens and cost", ["", ""], rows)
