@@ -50,7 +50,7 @@ def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outco
             category=item.category,
             status="failed",
             finetuned_label=label,
-            cluster="+".join(j.call_id or "" for _, j in rounds),
+            cluster="+".join(sorted({j.call_id for _, j in rounds if j.call_id})),
             reason=reasons,
         )
     results = [unblind(k, j.verdict.winner) for k, j in ok if j.verdict]
@@ -70,7 +70,7 @@ def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outco
         confidence=j0.verdict.confidence,
         criteria=criteria,
         rationale=j0.verdict.rationale,
-        cluster="+".join(sorted({j.call_id or "" for _, j in ok})),
+        cluster="+".join(sorted({j.call_id for _, j in rounds if j.call_id})),
         position_consistent=consistent,
         reason="only one order got a verdict" if partial else None,
     )
@@ -118,7 +118,33 @@ def build_outcomes(
             )
         else:
             outcomes.append(_combine(item, by_item[item.id]))
-    return outcomes
+    return _join_clusters(outcomes)
+
+
+def _join_clusters(outcomes: list[Outcome]) -> list[Outcome]:
+    """Label each outcome with its cluster: calls that share an item are one cluster.
+
+    Under both_orders an item is judged in two calls; blinding judges round 1 in the same groups
+    of items as round 0, so a group's two calls join into one cluster (re-asked calls join the
+    same way). Outcomes with no call (decided by a check) stay their own cluster.
+    """
+    parent: dict[str, str] = {}
+
+    def find(call: str) -> str:
+        while parent.setdefault(call, call) != call:
+            parent[call] = parent[parent[call]]
+            call = parent[call]
+        return call
+
+    calls = [[c for c in o.cluster.split("+") if c] if o.status != "decided_by_check" else [] for o in outcomes]
+    for ids in calls:
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            parent[max(a, b)] = min(a, b)
+    return [
+        o.model_copy(update={"cluster": f"calls:{find(ids[0])}" if ids else o.cluster or f"item:{o.item_id}"})
+        for o, ids in zip(outcomes, calls, strict=True)
+    ]
 
 
 def to_dataframe(outcomes: list[Outcome]) -> pd.DataFrame:
