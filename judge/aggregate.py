@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from judge import stats
+from judge import inference, stats
 from judge.blind import unblind
 from judge.conclusion import conclusion, judge_caveats
 from judge.config import StatsOptions
@@ -25,18 +26,14 @@ from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winne
 from judge.summary import (
     CategorySummary,
     Counts,
-    Estimate,
     PositionBias,
+    Problem,
     Rate,
-    SignTest,
     Summary,
     UsageSummary,
 )
 
 __all__ = ["RunFacts", "build_outcomes", "summarize", "to_dataframe"]
-
-_SCORE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
-_SIGN = {"win": 1, "tie": 0, "loss": -1}
 
 
 def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outcome:
@@ -167,10 +164,7 @@ class RunFacts:
     usage: UsageSummary = field(default_factory=UsageSummary)
     label_counts: Counter[Winner] = field(default_factory=Counter)  # blind labels chosen, all rounds
     extras: dict[str, Any] = field(default_factory=dict)
-
-
-def _num(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+    comparison: Literal["base", "reference"] = "base"  # "reference": an imported file, not a fine-tune run
 
 
 def _rate(k: int, n: int, level: float) -> Rate:
@@ -186,19 +180,6 @@ def _rate(k: int, n: int, level: float) -> Rate:
     )
 
 
-def _estimate(res: stats.BootstrapResult | None, level: float, method: str) -> Estimate:
-    if res is None:
-        return Estimate(estimate=None, se=None, ci_low=None, ci_high=None, level=level, method=method)
-    return Estimate(
-        estimate=_num(res.statistic),
-        se=_num(res.standard_error),
-        ci_low=_num(res.ci.low),
-        ci_high=_num(res.ci.high),
-        level=level,
-        method=method,
-    )
-
-
 def _counts(df: pd.DataFrame) -> Counts:
     judged = df[df.status != "failed"]
     c = Counter(judged.result)
@@ -211,66 +192,44 @@ def _counts(df: pd.DataFrame) -> Counts:
     )
 
 
-def _bootstrap(df: pd.DataFrame, opts: StatsOptions, what: str) -> stats.BootstrapResult | None:
-    judged = df[df.status != "failed"]
-    if len(judged) < 2:
-        return None
-    fn = stats.preference if what == "preference" else stats.net_win_rate
-    values = judged.result.map(_SCORE if what == "preference" else _SIGN).to_numpy(dtype=float)
-    return fn(
-        values, judged.cluster.to_numpy(), level=opts.level, n_resamples=opts.bootstrap_resamples, seed=0
+T = TypeVar("T")
+
+
+class _Guard:
+    """Runs one statistic at a time; a failure becomes a Problem and a fallback, never a lost run."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def __call__(self, part: str, compute: Callable[[], T], fallback: T) -> T:
+        try:
+            return compute()
+        except Exception as exc:  # noqa: BLE001 - a paid run must survive any statistics bug
+            self.problems.append(Problem(part=part, error=f"{type(exc).__name__}: {exc}"))
+            return fallback
+
+
+def _category(category: str, group: pd.DataFrame, opts: StatsOptions, guard: _Guard) -> CategorySummary:
+    counts = _counts(group)
+    res = guard(f"category {category}", lambda: inference.clustered(group, opts.alpha), None)
+    preference, net = inference.estimates(res, opts.alpha)
+    return CategorySummary(
+        category=category,
+        counts=counts,
+        preference=preference,
+        net_win_rate=net,
+        sign_test=inference.sign_test(counts, res, opts.alpha),
     )
 
 
-def _sign(counts: Counts, opts: StatsOptions) -> SignTest:
-    if counts.win + counts.loss == 0:
-        return SignTest(
-            wins=0, losses=0, pvalue=None, alpha=opts.alpha, significant=False, power_target=opts.power
-        )
-    p = stats.sign_test(counts.win, counts.loss).pvalue
-    n = counts.n
-    needed = stats.pairs_for_power(counts.win / n, counts.loss / n, power=opts.power, alpha=opts.alpha)
-    return SignTest(
-        wins=counts.win,
-        losses=counts.loss,
-        pvalue=float(p),
-        alpha=opts.alpha,
-        significant=bool(p < opts.alpha),
-        pairs_for_power=needed,
-        power_target=opts.power,
-    )
-
-
-def _categories(df: pd.DataFrame, opts: StatsOptions) -> list[CategorySummary]:
+def _categories(df: pd.DataFrame, opts: StatsOptions, guard: _Guard) -> list[CategorySummary]:
     if df.category.nunique() < 2:
         return []
-    parts = []
-    for category, group in df.groupby("category", sort=True):
-        counts = _counts(group)
-        parts.append(
-            CategorySummary(
-                category=str(category),
-                counts=counts,
-                preference=_estimate(_bootstrap(group, opts, "preference"), opts.level, _PREF_METHOD),
-                sign_test=_sign(counts, opts),
-            )
-        )
-    pvalues = [c.sign_test.pvalue for c in parts]
-    valid = [i for i, p in enumerate(pvalues) if p is not None]
-    if valid:
-        adjusted = stats.holm(np.array([pvalues[i] for i in valid]))
-        for i, adj in zip(valid, adjusted, strict=True):
-            parts[i] = parts[i].model_copy(
-                update={
-                    "sign_test": parts[i].sign_test.model_copy(
-                        update={"pvalue_holm": float(adj), "significant": bool(adj < opts.alpha)}
-                    )
-                }
-            )
-    return parts
-
-
-_PREF_METHOD = "(W + T/2)/n; SE with ddof=1; percentile bootstrap CI resampling whole judge calls"
+    parts = [_category(str(c), g, opts, guard) for c, g in df.groupby("category", sort=True)]
+    tests = guard("Holm adjustment", lambda: inference.holm_update([c.sign_test for c in parts]), None)
+    if tests is None:
+        return parts
+    return [c.model_copy(update={"sign_test": t}) for c, t in zip(parts, tests, strict=True)]
 
 
 def _position_bias(df: pd.DataFrame, facts: RunFacts, level: float) -> PositionBias | None:
@@ -283,39 +242,48 @@ def _position_bias(df: pd.DataFrame, facts: RunFacts, level: float) -> PositionB
 
 
 def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | None = None) -> Summary:
-    """All statistics of a run, with the conclusion in words."""
+    """All statistics of a run, with the conclusion in words.
+
+    Never raises on the data: a statistic that fails is named in ``Summary.problems`` and the
+    rest of the summary (counts, verdicts, whatever else computed) stands.
+    """
     opts = opts or StatsOptions()
+    guard = _Guard()
     df = to_dataframe(outcomes) if outcomes else pd.DataFrame(columns=list(Outcome.model_fields))
     counts = _counts(df)
-    n = counts.n
-    sign = _sign(counts, opts)
-    preference = _estimate(_bootstrap(df, opts, "preference"), opts.level, _PREF_METHOD)
-    net = _estimate(_bootstrap(df, opts, "net"), opts.level, "(W - L)/n; bootstrap CI resampling judge calls")
-    position_bias = _position_bias(df, facts, opts.level)
+    n, level = counts.n, opts.level
+    res = guard("decision and interval", lambda: inference.clustered(df, opts.alpha), None)
+    preference, net = inference.estimates(res, opts.alpha)
+    sign = inference.sign_test(counts, res, opts.alpha)
+    effect = inference.effect(res, opts.margin)
+    power = guard("power", lambda: inference.power(counts, res, opts), None)
+    bounds = guard("failed-pair bounds", lambda: inference.failed_bounds(df, opts.alpha), None)
+    position_bias = guard("position bias", lambda: _position_bias(df, facts, level), None)
     confidence = Counter(df[df.status == "judged"].confidence.dropna()) if n else Counter()
-    return Summary(
+    per_category = _categories(df, opts, guard)
+    summary = Summary(
         run_id=facts.run_id,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         models=facts.models,
         judge=facts.judge,
         counts=counts,
-        win_rate=_rate(counts.win, n, opts.level),
-        loss_rate=_rate(counts.loss, n, opts.level),
-        tie_rate=_rate(counts.tie, n, opts.level),
+        win_rate=_rate(counts.win, n, level),
+        loss_rate=_rate(counts.loss, n, level),
+        tie_rate=_rate(counts.tie, n, level),
+        comparison=facts.comparison,
         preference=preference,
         net_win_rate=net,
         sign_test=sign,
+        effect=effect,
+        power=power,
+        failed_bounds=bounds,
         position_bias=position_bias,
         confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")} if confidence else {},
-        per_category=_categories(df, opts),
+        per_category=per_category,
         usage=facts.usage,
-        conclusion=" ".join(
-            part
-            for part in (
-                conclusion(counts, preference, sign, facts.models),
-                judge_caveats(position_bias, facts.extras),
-            )
-            if part
-        ),
+        problems=guard.problems,
+        conclusion="",
         extras=facts.extras,
     )
+    words = guard("conclusion", lambda: " ".join(p for p in (conclusion(summary), judge_caveats(position_bias, facts.extras)) if p), "")
+    return summary.model_copy(update={"conclusion": words, "problems": guard.problems})

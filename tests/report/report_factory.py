@@ -1,8 +1,7 @@
 """Build Summaries and AuditRows for report tests from plain verdict lists.
 
-The numbers are computed honestly with scipy (Wilson intervals, exact sign test, normal-approximation
-sample size) so report tests see internally consistent summaries. The real
-aggregate stage replaces this for runs; the report only reads the records.
+Summaries come from the real aggregate stage (``judge.aggregate.summarize``), so report tests see
+what a run writes; the small helpers below build single records for tests that need one.
 """
 
 from __future__ import annotations
@@ -10,13 +9,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from scipy.stats import binomtest, norm
 
-from judge.records import AuditRow
-from judge.summary import CategorySummary, Counts, Estimate, Rate, SignTest, Summary
+from judge.aggregate import RunFacts, summarize
+from judge.records import AuditRow, Outcome
+from judge.summary import Counts, Estimate, Rate, SignTest, Summary
 
 MODELS = {"finetuned": "ft-model", "base": "base-model"}
 
@@ -62,7 +61,7 @@ def sign_test(counts: Counts, alpha: float = 0.05) -> SignTest:
     decisive = counts.win + counts.loss
     p = None if decisive == 0 else float(binomtest(counts.win, decisive).pvalue)
     return SignTest(wins=counts.win, losses=counts.loss, pvalue=p, alpha=alpha,
-                    significant=p is not None and p < alpha, pairs_for_power=pairs_for_power(counts, alpha))
+                    significant=p is not None and p < alpha)
 
 
 def counts_of(results: Sequence[str | None]) -> Counts:
@@ -71,27 +70,26 @@ def counts_of(results: Sequence[str | None]) -> Counts:
 
 
 def make_summary(rows: Sequence[AuditRow], **overrides: Any) -> Summary:
-    """A Summary consistent with the round-0 rows given (failed rows count as failed)."""
+    """The real aggregate's Summary for the round-0 rows given (failed rows count as failed).
+
+    Each row is its own cluster, as in a verdict file; ``overrides`` replace fields afterwards.
+    """
     first = [r for r in rows if r.round == 0]
-    counts = counts_of([r.result for r in first])
-    cats = sorted({r.category for r in first})
-    per_cat = []
-    if len(cats) > 1:
-        for cat in cats:
-            cc = counts_of([r.result for r in first if r.category == cat])
-            per_cat.append(CategorySummary(category=cat, counts=cc, preference=preference(cc),
-                                           sign_test=sign_test(cc)))
-    conf = Counter(r.confidence for r in first if r.confidence is not None)
-    fields: dict[str, Any] = dict(
-        run_id="test-run", created=datetime.now(UTC).isoformat(timespec="seconds"), models=MODELS,
-        judge={"model": "judge-model", "base_url": "http://127.0.0.1:8000/v1"}, counts=counts,
-        win_rate=rate(counts.win, counts.n), loss_rate=rate(counts.loss, counts.n),
-        tie_rate=rate(counts.tie, counts.n), preference=preference(counts), net_win_rate=net_win(counts),
-        sign_test=sign_test(counts), confidence=dict(conf), per_category=per_cat,
-        conclusion="",
+    outcomes = [
+        Outcome(
+            item_id=r.item_id,
+            category=r.category,
+            status="judged" if r.result is not None else "failed",
+            result=r.result,
+            confidence=r.confidence,
+            cluster=f"row:{r.item_id}",
+        )
+        for r in first
+    ]
+    facts = RunFacts(
+        run_id="test-run", models=MODELS, judge={"model": "judge-model", "base_url": "http://127.0.0.1:8000/v1"}
     )
-    fields.update(overrides)
-    return Summary(**fields)
+    return summarize(outcomes, facts).model_copy(update=overrides)
 
 
 def make_row(i: int, result: str | None, *, category: str = "general", a_role: str = "finetuned",
