@@ -46,7 +46,7 @@ def decimals(low: float, high: float, significant: bool | None, null: float) -> 
 
 
 def interval_text(est: float, low: float, high: float, significant: bool | None, null: float = 0.5) -> str:
-    """"62 %, 95 % CI 51 % to 72 %" with as many decimals as the decision needs to read right."""
+    """ "62 %, 95 % CI 51 % to 72 %" with as many decimals as the decision needs to read right."""
     d = decimals(low, high, significant, null)
     f = f"{{:.{d}f}} %"
     return f"{f.format(100 * est)}, 95 % CI {f.format(100 * low)} to {f.format(100 * high)}"
@@ -77,7 +77,11 @@ def _preference(s: Summary) -> str:
 
 
 def _test(st: SignTest) -> str:
-    unit = "" if st.design_effect == 1.0 else f", design effect {st.design_effect:.2f} over {st.clusters} judge calls"
+    unit = (
+        ""
+        if st.design_effect == 1.0
+        else f", design effect {st.design_effect:.2f} over {st.clusters} judge calls"
+    )
     return f"two-sided sign test p = {st.pvalue:.3g}{unit}"
 
 
@@ -86,12 +90,18 @@ def effect_sentence(e: Effect | None, low: float | None, high: float | None, oth
     if e is None or low is None or high is None or e.verdict == "no_data":
         return ""
     m, span = _points(e.margin), f"net win rate {_points(low)} to {_points(high)}"
+    inside = f"the whole interval ({span}) lies within the margin of {m}"
     texts = {
-        "better_but_negligible": f"Significant but negligible: the whole interval ({span}) lies within the margin of {m}.",
-        "worse_but_negligible": f"Worse, but negligibly: the whole interval ({span}) lies within the margin of {m}.",
+        "better_but_negligible": f"Significant but negligible: {inside}.",
+        "worse_but_negligible": f"Worse, but negligibly: {inside}.",
         "equivalent": f"Equivalent within the margin: the interval ({span}) lies within ±{m}.",
-        "non_inferior": f"Non-inferior: the fine-tune is not worse than {other} by more than the margin of {m} ({span}).",
-        "inconclusive": f"Against the margin of {m} it is inconclusive: the interval ({span}) does not rule out a loss larger than the margin.",
+        "non_inferior": (
+            f"Non-inferior: the fine-tune is not worse than {other} by more than the margin of {m} ({span})."
+        ),
+        "inconclusive": (
+            f"Against the margin of {m} it is inconclusive: the interval ({span}) does not rule out a loss "
+            "larger than the margin."
+        ),
         "worse": f"The interval ({span}) reaches beyond the margin of {m}.",
     }
     if e.verdict == "better":
@@ -109,8 +119,8 @@ def power_sentence(pw: Power | None) -> str:
         return pw.note or ""
     design = "" if pw.design_effect == 1.0 else f" and design effect {pw.design_effect:.2f}"
     text = (
-        f"About {pw.pairs_needed:,} pairs would give {100 * pw.power:.0f} % power to detect a net win rate of "
-        f"{_points(pw.effect)} (the margin), with this run's {pw.tie_share:.0%} ties{design}"
+        f"About {pw.pairs_needed:,} pairs would give {100 * pw.power:.0f} % power to detect a net win "
+        f"rate of {_points(pw.effect)} (the margin), with this run's {pct(pw.tie_share)} ties{design}"
     )
     if pw.pairs_for_observed is not None:
         text += f"; the observed split would need about {pw.pairs_for_observed:,}"
@@ -145,12 +155,21 @@ def _decision(s: Summary) -> str:
         return f"Every judged pair was a tie ({c.tie} of {c.n}): no difference was seen{_preference(s)}."
     p = f"{_test(st)}, alpha = {st.alpha}"
     if st.significant and c.loss > c.win:
-        advice = "should not replace the base" if s.comparison == "base" else "is not preferred to the reference"
-        return f"{ft} is WORSE than {other}: it {_tally(s)}{_preference(s)}; {p}: significant. It {advice} on this evidence."
+        advice = (
+            "should not replace the base" if s.comparison == "base" else "is not preferred to the reference"
+        )
+        return (
+            f"{ft} is WORSE than {other}: it {_tally(s)}{_preference(s)}; {p}: significant. "
+            f"It {advice} on this evidence."
+        )
     if st.significant:
         return f"{ft} beats {other}: it {_tally(s)}{_preference(s)}; {p}: significant."
     lean = (
-        "leans towards the fine-tune" if c.win > c.loss else "leans towards the other model" if c.loss > c.win else "shows no lean"
+        "leans towards the fine-tune"
+        if c.win > c.loss
+        else "leans towards the other model"
+        if c.loss > c.win
+        else "shows no lean"
     )
     return (
         f"Not significant: {ft} {_tally(s)}{_preference(s)}; {p}. The result {lean}, but this is "
@@ -167,7 +186,8 @@ def conclusion(s: Summary) -> str:
     parts.append(bounds_sentence(s))
     if s.counts.decided_by_check:
         parts.append(
-            f"{s.counts.decided_by_check} pair(s) were decided by a check (a degenerate output), not by the judge."
+            f"{s.counts.decided_by_check} pair(s) were decided by a check (a degenerate output), "
+            "not by the judge."
         )
     if s.problems:
         failed = "; ".join(f"{p.part} ({p.error})" for p in s.problems)

@@ -78,7 +78,12 @@ def estimates(res: stats.ClusteredResult | None, alpha: float) -> tuple[Estimate
         method=f"(W + T/2)/n = (1 + net)/2; {how}",
     )
     net = Estimate(
-        estimate=res.net, se=se, ci_low=res.ci.low, ci_high=res.ci.high, level=level, method=f"(W - L)/n; {how}"
+        estimate=res.net,
+        se=se,
+        ci_low=res.ci.low,
+        ci_high=res.ci.high,
+        level=level,
+        method=f"(W - L)/n; {how}",
     )
     return pref, net
 
@@ -129,21 +134,30 @@ def effect(res: stats.ClusteredResult | None, margin: float) -> Effect:
 
 def power(counts: Counts, res: stats.ClusteredResult | None, opts: StatsOptions) -> Power:
     """Pairs needed for the margin at the target power, with this run's ties and design effect."""
-    base = {"effect": opts.margin, "power": opts.power, "alpha": opts.alpha, "min_pairs": MIN_PAIRS_FOR_PLANNING}
+    plan = Power(
+        effect=opts.margin,
+        power=opts.power,
+        alpha=opts.alpha,
+        min_pairs=MIN_PAIRS_FOR_PLANNING,
+        tie_share=None,
+        design_effect=1.0,
+        pairs_needed=None,
+    )
     if res is None or counts.n < MIN_PAIRS_FOR_PLANNING:
         note = (
             f"Only {counts.n} judged pair(s): too few to plan from (minimum {MIN_PAIRS_FOR_PLANNING}). "
             "`judge plan --win W --loss L` gives the pairs needed for the split you expect."
         )
-        return Power(**base, tie_share=None, design_effect=1.0, pairs_needed=None, note=note)
+        return plan.model_copy(update={"note": note})
     ties = counts.tie / counts.n
     design = max(1.0, res.design_effect)
     decisive = 1 - ties
+    plan = plan.model_copy(update={"tie_share": ties, "design_effect": design})
     if opts.margin >= decisive:
-        note = f"A net win rate of {opts.margin:g} is impossible with {ties:.0%} ties."
-        return Power(**base, tie_share=ties, design_effect=design, pairs_needed=None, note=note)
+        return plan.model_copy(
+            update={"note": f"A net win rate of {opts.margin:g} is impossible with {ties:.0%} ties."}
+        )
     p_win, p_loss = (decisive + opts.margin) / 2, (decisive - opts.margin) / 2
-    needed = stats.pairs_for_power(p_win, p_loss, power=opts.power, alpha=opts.alpha, design=design)
     observed = None
     if counts.win != counts.loss:
         observed = stats.pairs_for_power(
@@ -152,13 +166,14 @@ def power(counts: Counts, res: stats.ClusteredResult | None, opts: StatsOptions)
     mde = stats.minimum_detectable_effect(
         max(1, int(counts.n / design)), p_tie=ties, power=opts.power, alpha=opts.alpha
     )
-    return Power(
-        **base,
-        tie_share=ties,
-        design_effect=design,
-        pairs_needed=needed,
-        pairs_for_observed=observed,
-        detectable_effect=None if math.isnan(mde) else mde,
+    return plan.model_copy(
+        update={
+            "pairs_needed": stats.pairs_for_power(
+                p_win, p_loss, power=opts.power, alpha=opts.alpha, design=design
+            ),
+            "pairs_for_observed": observed,
+            "detectable_effect": None if math.isnan(mde) else mde,
+        }
     )
 
 
@@ -176,7 +191,9 @@ def failed_bounds(df: pd.DataFrame, alpha: float) -> FailedBounds | None:
         res = clustered(filled, alpha)
         assert res is not None  # at least the failed rows are judged now
         p = None if math.isnan(res.test.pvalue) else float(res.test.pvalue)
-        return FailedBound(net=res.net, ci_low=res.ci.low, ci_high=res.ci.high, pvalue=p, significant=res.significant)
+        return FailedBound(
+            net=res.net, ci_low=res.ci.low, ci_high=res.ci.high, pvalue=p, significant=res.significant
+        )
 
     return FailedBounds(failed=failed, all_to_base=bound("loss"), all_to_finetuned=bound("win"))
 
@@ -190,5 +207,7 @@ def holm_update(tests: list[SignTest]) -> list[SignTest]:
     out = list(tests)
     for i, adj in zip(valid, adjusted, strict=True):
         alpha = tests[i].alpha
-        out[i] = tests[i].model_copy(update={"pvalue_holm": float(adj), "significant_holm": bool(adj < alpha)})
+        out[i] = tests[i].model_copy(
+            update={"pvalue_holm": float(adj), "significant_holm": bool(adj < alpha)}
+        )
     return out

@@ -31,7 +31,9 @@ def _table(summary: Summary) -> Table:
     if p.estimate is not None and p.ci_low is not None and p.ci_high is not None:
         se = f"; SE {100 * p.se:.1f} points, clustered" if p.se is not None else ""
         sig = s.significant if s.pvalue is not None else None
-        table.add_row("preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se)
+        table.add_row(
+            "preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se
+        )
     if s.pvalue is not None:
         verdict = "significant" if s.significant else "not significant"
         unit = "" if s.design_effect == 1.0 else f", design effect {s.design_effect:.2f}"

@@ -112,9 +112,7 @@ class SignTest(_Part):
     pvalue_holm: float | None = Field(
         default=None, description="Per-category only: Holm-adjusted p across categories."
     )
-    significant_holm: bool | None = Field(
-        default=None, description="Per-category only: pvalue_holm < alpha."
-    )
+    significant_holm: bool | None = Field(default=None, description="Per-category only: pvalue_holm < alpha.")
 
 
 class Effect(_Part):
@@ -142,14 +140,18 @@ class Power(_Part):
     alpha: float = 0.05
     tie_share: float | None = Field(description="Share of ties assumed (observed in this run).")
     design_effect: float = Field(description="Clustering's variance inflation used (observed, >= 1).")
-    pairs_needed: int | None = Field(description="Pairs for the target power at the effect; None below min_pairs.")
+    pairs_needed: int | None = Field(
+        description="Pairs for the target power at the effect; None below min_pairs."
+    )
     pairs_for_observed: int | None = Field(
         default=None, description="Pairs the observed net win rate would need (None below min_pairs or if 0)."
     )
     detectable_effect: float | None = Field(
         default=None, description="Net win rate this run's n detects with the target power."
     )
-    min_pairs: int = Field(description="Fewer judged pairs than this: no planning from the run's own numbers.")
+    min_pairs: int = Field(
+        description="Fewer judged pairs than this: no planning from the run's own numbers."
+    )
     note: str | None = Field(default=None, description="Why a number is missing, in words.")
 
 
@@ -223,7 +225,7 @@ class Summary(_Part):
     tie_rate: Rate
     comparison: Literal["base", "reference"] = Field(
         default="base",
-        description="What the second model is: the fine-tune's base (a run) or a reference (an imported file).",
+        description="The second model: the fine-tune's base (a run) or a reference (an imported file).",
     )
     preference: Estimate = Field(description="(W + T/2)/n = (1 + net)/2, the same interval as net_win_rate.")
     net_win_rate: Estimate = Field(description="(W - L)/n with the interval consistent with sign_test.")

@@ -33,12 +33,16 @@ def fmt_p(p: float | None) -> str:
 
 
 def ci_text(
-    low: float | None, high: float | None, level: float = 0.95, significant: bool | None = None, null: float = 0.5
+    low: float | None,
+    high: float | None,
+    level: float = 0.95,
+    significant: bool | None = None,
+    null: float = 0.5,
 ) -> str:
-    """"95 % CI 48 %–62 %" (en dash), or an empty string when the interval is unknown.
+    """The interval as "95 % CI 48 % to 62 %" with an en dash, or "" when it is unknown.
 
     Decimals are added until the two ends differ and, for a significant result, 50 % (``null``)
-    visibly lies outside (251,500 wins to 248,500 losses: "50.2 %–50.4 %", not "50 %–50 %").
+    visibly lies outside (251,500 wins to 248,500 losses: "50.2 % to 50.4 %", not "50 % to 50 %").
     """
     if low is None or high is None:
         return ""
@@ -142,23 +146,39 @@ def significance_paragraph(s: Summary) -> str:
     if c.n == 0:
         return f"We compared {ft} with {base}, judged blind by {judge}, but no pair got a verdict."
     other = other_name(s)
-    text = (f"We compared {ft} with {other} on {c.n} prompts, judged blind by {judge}. "
-            f"From {ft}'s side: {_rate('wins', s.win_rate)}, {_rate('ties', s.tie_rate)}, "
-            f"{_rate('losses', s.loss_rate)}. Preference for {ft}, counting a tie as half, "
-            f"was {_estimate(s.preference, st.significant)}. ")
+    text = (
+        f"We compared {ft} with {other} on {c.n} prompts, judged blind by {judge}. "
+        f"From {ft}'s side: {_rate('wins', s.win_rate)}, {_rate('ties', s.tie_rate)}, "
+        f"{_rate('losses', s.loss_rate)}. Preference for {ft}, counting a tie as half, "
+        f"was {_estimate(s.preference, st.significant)}. "
+    )
     if st.pvalue is None:
         text += "No verdict was decisive, so the sign test has nothing to test."
     else:
-        exact, unit = ("exact ", "every verdict its own unit") if st.design_effect == 1.0 else (
-            "", f"judge calls as the unit, design effect {st.design_effect:.2f} over {st.clusters} calls")
-        text += (f"A two-sided {exact}sign test of {st.wins} wins against {st.losses} losses (ties excluded, "
-                 f"{unit}) gives p {fmt_p(st.pvalue)}, ")
-        text += (f"significant at alpha = {st.alpha:g}; the interval excludes 50 %." if st.significant else
-                 f"not significant at alpha = {st.alpha:g}: the interval includes 50 %, so the data show a "
-                 f"direction, not evidence of a difference.")
+        exact, unit = (
+            ("exact ", "every verdict its own unit")
+            if st.design_effect == 1.0
+            else (
+                "",
+                f"judge calls as the unit, design effect {st.design_effect:.2f} over {st.clusters} calls",
+            )
+        )
+        text += (
+            f"A two-sided {exact}sign test of {st.wins} wins against {st.losses} losses (ties excluded, "
+            f"{unit}) gives p {fmt_p(st.pvalue)}, "
+        )
+        text += (
+            f"significant at alpha = {st.alpha:g}; the interval excludes 50 %."
+            if st.significant
+            else f"not significant at alpha = {st.alpha:g}: the interval includes 50 %, so the data show a "
+            f"direction, not evidence of a difference."
+        )
     net = s.net_win_rate
-    for extra in (effect_sentence(s.effect, net.ci_low, net.ci_high, other),
-                  "" if st.significant else power_sentence(s.power), bounds_sentence(s)):
+    for extra in (
+        effect_sentence(s.effect, net.ci_low, net.ci_high, other),
+        "" if st.significant else power_sentence(s.power),
+        bounds_sentence(s),
+    ):
         if extra:
             text += " " + extra
     if c.decided_by_check:

@@ -233,8 +233,11 @@ def _rejects(s: _Stats, d0: np.ndarray, crit: float) -> np.ndarray:
     var = _restricted_variance(s.wins, s.losses, s.n, d0) * _design_at(s, d0)
     num = s.wins - s.losses - s.n * d0
     with np.errstate(invalid="ignore", divide="ignore"):
-        z2 = np.where(var > 1e-15, num * num / (s.n * np.where(var > 1e-15, var, 1.0)), np.where(
-            np.abs(num) > 1e-9, np.inf, 0.0))
+        z2 = np.where(
+            var > 1e-15,
+            num * num / (s.n * np.where(var > 1e-15, var, 1.0)),
+            np.where(np.abs(num) > 1e-9, np.inf, 0.0),
+        )
     return np.asarray(z2 > crit * crit)
 
 

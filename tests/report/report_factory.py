@@ -60,8 +60,9 @@ def pairs_for_power(counts: Counts, alpha: float = 0.05, power: float = 0.8) -> 
 def sign_test(counts: Counts, alpha: float = 0.05) -> SignTest:
     decisive = counts.win + counts.loss
     p = None if decisive == 0 else float(binomtest(counts.win, decisive).pvalue)
-    return SignTest(wins=counts.win, losses=counts.loss, pvalue=p, alpha=alpha,
-                    significant=p is not None and p < alpha)
+    return SignTest(
+        wins=counts.win, losses=counts.loss, pvalue=p, alpha=alpha, significant=p is not None and p < alpha
+    )
 
 
 def counts_of(results: Sequence[str | None]) -> Counts:
@@ -87,13 +88,16 @@ def make_summary(rows: Sequence[AuditRow], **overrides: Any) -> Summary:
         for r in first
     ]
     facts = RunFacts(
-        run_id="test-run", models=MODELS, judge={"model": "judge-model", "base_url": "http://127.0.0.1:8000/v1"}
+        run_id="test-run",
+        models=MODELS,
+        judge={"model": "judge-model", "base_url": "http://127.0.0.1:8000/v1"},
     )
     return summarize(outcomes, facts).model_copy(update=overrides)
 
 
-def make_row(i: int, result: str | None, *, category: str = "general", a_role: str = "finetuned",
-             **overrides: Any) -> AuditRow:
+def make_row(
+    i: int, result: str | None, *, category: str = "general", a_role: str = "finetuned", **overrides: Any
+) -> AuditRow:
     """One audit row whose judge label is consistent with its result and a_role."""
     label: str | None = None
     if result == "tie":
@@ -102,10 +106,18 @@ def make_row(i: int, result: str | None, *, category: str = "general", a_role: s
         ft_label = "A" if a_role == "finetuned" else "B"
         label = ft_label if result == "win" else ("B" if ft_label == "A" else "A")
     fields: dict[str, Any] = dict(
-        item_id=f"item-{i:03d}", category=category, pair_id=f"p{i:03d}", prompt=f"Prompt number {i}",
-        output_a=f"Answer A to {i}", output_b=f"Answer B to {i}", a_role=a_role,
-        status="judged" if result is not None else "failed", judge_label=label, result=result,
-        confidence="high" if result is not None else None, rationale=f"Rationale {i}",
+        item_id=f"item-{i:03d}",
+        category=category,
+        pair_id=f"p{i:03d}",
+        prompt=f"Prompt number {i}",
+        output_a=f"Answer A to {i}",
+        output_b=f"Answer B to {i}",
+        a_role=a_role,
+        status="judged" if result is not None else "failed",
+        judge_label=label,
+        result=result,
+        confidence="high" if result is not None else None,
+        rationale=f"Rationale {i}",
         raw_reply=f'{{"id": "p{i:03d}", "winner": "{label}"}}',
         reason=None if result is not None else "reply had no verdict for this id",
     )

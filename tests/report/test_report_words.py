@@ -16,7 +16,9 @@ def _rows(win: int, tie: int, loss: int, failed: int = 0) -> list:
 def test_significant_win_gives_share_interval_n_and_p() -> None:
     s = make_summary(_rows(170, 20, 110))
     text = headline(s)
-    assert text.startswith("ft-model preferred in 60 % (95 % CI 55 %\u201365 %) of 300 pairs (170 wins, 20 ties, 110 losses)")
+    assert text.startswith(
+        "ft-model preferred in 60 % (95 % CI 55 %\u201365 %) of 300 pairs (170 wins, 20 ties, 110 losses)"
+    )
     assert "sign test p < 0.001" in text and "significant at alpha = 0.05" in text
     assert "not significant" not in text and "would give" not in text
 
@@ -58,7 +60,9 @@ def test_all_ties_and_nothing_judged() -> None:
 
 
 def test_asymmetric_interval_is_shown_as_a_range_not_plus_minus() -> None:
-    s = make_summary(_rows(60, 0, 40), preference=Estimate(
-        estimate=0.6, se=0.05, ci_low=0.45, ci_high=0.65, method="cluster bootstrap"))
+    s = make_summary(
+        _rows(60, 0, 40),
+        preference=Estimate(estimate=0.6, se=0.05, ci_low=0.45, ci_high=0.65, method="cluster bootstrap"),
+    )
     assert "preferred in 60 % (95 % CI 45 %\u201365 %) of 100 pairs" in headline(s)
     assert "cluster bootstrap" in render_markdown(s)

@@ -46,7 +46,9 @@ def layout(n_items: int, batch: int, both_orders: bool, seed: int = 0) -> Layout
         for role in ("finetuned", "base")
     }
     pairs, keys = make_pairs(items, outs, seed=seed, both_orders=both_orders)
-    call_of = {p.pair_id: c for c, group in enumerate(batches(pairs, keys, seed=seed, size=batch)) for p in group}
+    call_of = {
+        p.pair_id: c for c, group in enumerate(batches(pairs, keys, seed=seed, size=batch)) for p in group
+    }
     tie = Verdict(id="x", winner="tie", confidence="high")
     judgments = {
         k.pair_id: Judgment(pair_id=k.pair_id, status="ok", verdict=tie, call_id=f"call{call_of[k.pair_id]}")
@@ -62,7 +64,9 @@ def layout(n_items: int, batch: int, both_orders: bool, seed: int = 0) -> Layout
     return Layout(calls, cluster, len(set(call_of.values())))
 
 
-def draw(lay: Layout, probs: tuple[float, float, float], icc: float, reps: int, rng: np.random.Generator) -> np.ndarray:
+def draw(
+    lay: Layout, probs: tuple[float, float, float], icc: float, reps: int, rng: np.random.Generator
+) -> np.ndarray:
     """(reps, items) results +1/0/-1 under the clustered model."""
     p = np.asarray(probs)
     n_items = lay.calls.shape[0]
@@ -87,7 +91,9 @@ def truth(probs: tuple[float, float, float], icc: float, both_orders: bool) -> f
     return float(((1 - same) * p * p + same * p) @ _VALUES)
 
 
-def decide(lay: Layout, results: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decide(
+    lay: Layout, results: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The product's decision p-value and interval for each simulated data set."""
     onehot = np.zeros((lay.cluster.size, int(lay.cluster.max()) + 1))
     onehot[np.arange(lay.cluster.size), lay.cluster] = 1.0

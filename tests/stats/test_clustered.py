@@ -66,7 +66,9 @@ def test_restricted_fit_is_the_maximum_likelihood_under_the_null() -> None:
             return -(w * math.log(p_win) + l_ * math.log(p_loss) + t * math.log(p_tie))
 
         lo = max(0.0, -d0) + 1e-9
-        best = optimize.minimize_scalar(nll, bounds=(lo, (1 - d0) / 2 - 1e-9), method="bounded", options={"xatol": 1e-10})
+        best = optimize.minimize_scalar(
+            nll, bounds=(lo, (1 - d0) / 2 - 1e-9), method="bounded", options={"xatol": 1e-10}
+        )
         expected = 2 * best.x + d0 * (1 - d0)
         assert float(_restricted_variance(w, l_, w + l_ + t, d0)) == pytest.approx(expected, abs=1e-6)
 
@@ -79,7 +81,9 @@ def test_standard_error_is_cluster_robust_and_alpaca_evals_without_clusters() ->
     labels = np.arange(200) // 5
     sums = np.bincount(labels, weights=results - results.mean())
     cr1 = math.sqrt(40 / 39 * (sums @ sums)) / 200
-    assert net_win_summary(ClusterCounts.from_results(results, labels)).standard_error == pytest.approx(cr1, abs=1e-12)
+    assert net_win_summary(ClusterCounts.from_results(results, labels)).standard_error == pytest.approx(
+        cr1, abs=1e-12
+    )
 
 
 def test_correlated_calls_widen_the_interval_and_weaken_the_test() -> None:
@@ -106,7 +110,9 @@ def test_correlated_calls_widen_the_interval_and_weaken_the_test() -> None:
         (1, 0, 0, False, 0.207, 1.0),
     ],
 )
-def test_the_issues_tables(w: int, l_: int, t: int, significant: bool, pref_low: float, pref_high: float) -> None:
+def test_the_issues_tables(
+    w: int, l_: int, t: int, significant: bool, pref_low: float, pref_high: float
+) -> None:
     res = net_win_summary(_counts(w, l_, t))
     est, low, high = res.preference
     assert res.significant is significant

@@ -6,21 +6,30 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from design_sim import decide, draw, layout, rates, truth
 
 from judge.aggregate import build_outcomes
 from judge.blind import batches, make_pairs
 from judge.records import Generation, Judgment, PromptItem, Role, Verdict
 from judge.stats import net_win_interval
 
+from .design_sim import decide, draw, layout, rates, truth
+
 NULL = (0.45, 0.10, 0.45)
 
 
 @pytest.mark.parametrize(
     "n_calls,batch,icc,both",
-    [(40, 5, 0.3, False), (40, 5, 0.6, True), (100, 5, 0.1, False), (60, 10, 0.3, True), (200, 1, 0.0, False)],
+    [
+        (40, 5, 0.3, False),
+        (40, 5, 0.6, True),
+        (100, 5, 0.1, False),
+        (60, 10, 0.3, True),
+        (200, 1, 0.0, False),
+    ],
 )
-def test_type_one_error_stays_at_alpha_under_clustering(n_calls: int, batch: int, icc: float, both: bool) -> None:
+def test_type_one_error_stays_at_alpha_under_clustering(
+    n_calls: int, batch: int, icc: float, both: bool
+) -> None:
     rejected, covered = rates(n_calls, batch, icc, both, NULL, reps=3_000, seed=7)
     # Monte Carlo SE ~0.4 points. With tens of calls at high correlation there are few independent
     # units and no exact test attains 5 %: the decision is then conservative, never liberal.
@@ -47,7 +56,9 @@ def test_ignoring_the_calls_would_reject_far_too_often() -> None:
         ((0.6, 0.2, 0.2), 100, 5, 0.6, True),
     ],
 )
-def test_interval_coverage(probs: tuple[float, float, float], n_calls: int, batch: int, icc: float, both: bool) -> None:
+def test_interval_coverage(
+    probs: tuple[float, float, float], n_calls: int, batch: int, icc: float, both: bool
+) -> None:
     _, covered = rates(n_calls, batch, icc, both, probs, reps=3_000, seed=11)
     assert 0.93 <= covered <= (0.985 if n_calls * batch <= 50 else 0.97), covered
 
@@ -55,7 +66,8 @@ def test_interval_coverage(probs: tuple[float, float, float], n_calls: int, batc
 def test_both_orders_judges_the_same_groups_in_new_calls_and_they_form_one_cluster() -> None:
     items = [PromptItem(id=f"q{i}", prompt=f"p{i}") for i in range(23)]
     outs: dict[Role, dict[str, Generation]] = {
-        role: {i.id: Generation(item_id=i.id, role=role, output=role) for i in items} for role in ("finetuned", "base")
+        role: {i.id: Generation(item_id=i.id, role=role, output=role) for i in items}
+        for role in ("finetuned", "base")
     }
     pairs, keys = make_pairs(items, outs, seed=5, both_orders=True)
     groups = batches(pairs, keys, seed=5, size=5)
@@ -70,7 +82,10 @@ def test_both_orders_judges_the_same_groups_in_new_calls_and_they_form_one_clust
     assert any(reshuffled)
     verdict = Verdict(id="x", winner="A", confidence="high")
     call_of = {p.pair_id: f"call-{n}" for n, g in enumerate(groups) for p in g}
-    judgments = {k.pair_id: Judgment(pair_id=k.pair_id, status="ok", verdict=verdict, call_id=call_of[k.pair_id]) for k in keys}
+    judgments = {
+        k.pair_id: Judgment(pair_id=k.pair_id, status="ok", verdict=verdict, call_id=call_of[k.pair_id])
+        for k in keys
+    }
     outcomes = build_outcomes(items, keys, judgments)
     cluster_items: dict[str, set[str]] = {}
     for o in outcomes:

@@ -58,7 +58,9 @@ def test_only_no_effect_gives_none_and_tiny_effects_get_a_number() -> None:
     assert pairs_for_power(0.502, 0.498, design=2.0) == math.ceil(2 * math.ceil(expected))
 
 
-@pytest.mark.parametrize("p_win,p_loss", [(0.3413, 0.3360), (0.502, 0.498), (0.5, 0.45), (0.7, 0.2), (0.51, 0.49)])
+@pytest.mark.parametrize(
+    "p_win,p_loss", [(0.3413, 0.3360), (0.502, 0.498), (0.5, 0.45), (0.7, 0.2), (0.51, 0.49)]
+)
 def test_pairs_for_power_is_fast_and_finite(p_win: float, p_loss: float) -> None:
     # 0.3413 / 0.3360 crashed (matmul mismatch) and effects needing > 100,000 pairs returned None.
     start = time.perf_counter()
