@@ -70,6 +70,8 @@ def stats_for_file(
         extras=_external_extras(Path(path)),
         comparison="reference",
     )
+    if margin is not None and not 0 < margin < 1:
+        raise ConfigError(f"--margin {margin} must be a net win rate between 0 and 1 (e.g. 0.05)")
     opts = StatsOptions(alpha=alpha, level=level)
     if margin is not None:
         opts = StatsOptions(alpha=alpha, level=level, margin=margin)

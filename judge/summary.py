@@ -7,11 +7,13 @@ meaning changes. All rates are from the fine-tuned model's side.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SCHEMA_VERSION",
     "CategorySummary",
     "Counts",
     "Effect",
@@ -26,6 +28,7 @@ __all__ = [
     "SignTest",
     "Summary",
     "UsageSummary",
+    "load_summary",
 ]
 
 # 2: the decision is clustered by judge call (SignTest.method/design_effect/clusters), per-category
@@ -244,3 +247,34 @@ class Summary(_Part):
     usage: UsageSummary = Field(default_factory=UsageSummary)
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
     extras: dict[str, Any] = Field(default_factory=dict, description="Checks, perplexity, judge-vs-truth ...")
+
+
+def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
+    test = {k: v for k, v in test.items() if k not in ("pairs_for_power", "power_target")}
+    if test.get("pvalue_holm") is not None:  # v1 decided per category on the Holm p
+        test["significant_holm"] = test["significant"]
+        test["significant"] = test["pvalue"] is not None and test["pvalue"] < test.get("alpha", 0.05)
+    return test
+
+
+def load_summary(raw: str | bytes) -> Summary:
+    """Read a ``summary.json``, upgrading a schema-1 file (older runs) to the current records.
+
+    Version 1 kept power inside the sign test and decided per-category significance on the Holm
+    p-value; those fields move (power is left out: it was for the observed split).
+
+    Raises:
+        pydantic.ValidationError: not a summary.
+    """
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return Summary.model_validate_json(raw)  # raises the ValidationError that names the problem
+    if isinstance(data, dict) and data.get("schema_version") == 1:
+        data = {**data, "schema_version": SCHEMA_VERSION}
+        if isinstance(data.get("sign_test"), dict):
+            data["sign_test"] = _upgrade_sign_test(data["sign_test"])
+        for cat in data.get("per_category") or []:
+            if isinstance(cat, dict) and isinstance(cat.get("sign_test"), dict):
+                cat["sign_test"] = _upgrade_sign_test(cat["sign_test"])
+    return Summary.model_validate(data)

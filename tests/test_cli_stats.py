@@ -81,3 +81,17 @@ def test_bad_verdict_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureF
     path.write_text("id,winner\n1,model\n2,maybe\n")
     assert main(["stats", str(path)]) == 2
     assert f"{path}:3" in capsys.readouterr().err
+
+
+def test_margin_and_design_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _seed001(tmp_path)
+    assert main(["stats", str(path), "--margin", "0.5", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["effect"]["margin"] == 0.5 and summary["effect"]["verdict"] == "equivalent"
+    assert main(["plan", "--win", "0.5", "--loss", "0.4", "--icc", "0", "--batch-size", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs"] == 723
+    assert (
+        main(["plan", "--win", "0.5", "--loss", "0.4", "--icc", "0.3", "--batch-size", "10", "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["pairs"] == math.ceil(723 * 3.7)
+    assert main(["stats", str(path), "--margin", "2"]) == 2  # a ConfigError, named, not a traceback

@@ -46,6 +46,7 @@ def test_position_bias_and_flips() -> None:
 
 # --- The decision in words agrees with its numbers (summaries from the real file reader + aggregate) ---
 
+import json  # noqa: E402
 import re  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -224,3 +225,18 @@ def test_imported_alpaca_eval_file_uses_its_names_and_honest_method() -> None:
     assert "each verdict its own cluster" in s.preference.method
     theirs = s.extras["alpaca_eval"]
     assert s.preference.se == pytest.approx(theirs["preference_se"], abs=1e-12)
+
+
+def test_a_schema_one_summary_still_reads(tmp_path: Path) -> None:
+    from judge.summary import load_summary
+
+    s = _table(tmp_path, 30, 18, 2)
+    old = json.loads(
+        s.model_dump_json(exclude={"effect", "power", "failed_bounds", "problems", "comparison"})
+    )
+    old["schema_version"] = 1
+    old["sign_test"] |= {"pairs_for_power": 700, "power_target": 0.8}
+    for key in ("method", "design_effect", "clusters", "significant_holm"):
+        old["sign_test"].pop(key)
+    back = load_summary(json.dumps(old))
+    assert back.schema_version == 2 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
