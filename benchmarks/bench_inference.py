@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "stats"))
-from design_sim import rates
+from design_sim import rates  # type: ignore[import-not-found]
 
 ICC = (0.0, 0.1, 0.3, 0.6)
 BATCH = (1, 5, 10)

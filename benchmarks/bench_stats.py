@@ -6,6 +6,7 @@ Run: ``.venv/bin/python benchmarks/bench_stats.py``. Prints one line per figure.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -86,7 +87,7 @@ def main() -> None:
     )
     _timed("2,400 pairs in 5 categories: all inference (decision, power, bounds)", _run_2400)
     for win, loss in [(0.3413, 0.3360), (0.502, 0.498), (0.5, 0.4), (0.5, 0.45)]:
-        _timed(f"pairs for 80 % power at {win} / {loss}", lambda w=win, l_=loss: pairs_for_power(w, l_))
+        _timed(f"pairs for 80 % power at {win} / {loss}", functools.partial(pairs_for_power, win, loss))
     _timed("detectable effect at n = 2,400 / 1,000 / 1M", _mde)
     _timed("1M verdicts, 10,000 resamples, percentile, clustered by call", lambda: preference(scores, calls))
     _timed(

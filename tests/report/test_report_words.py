@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from report_factory import make_row, make_summary
 
+from judge.records import AuditRow
 from judge.report import headline, render_markdown, significance_paragraph
 from judge.summary import Estimate
 
 
-def _rows(win: int, tie: int, loss: int, failed: int = 0) -> list:
+def _rows(win: int, tie: int, loss: int, failed: int = 0) -> list[AuditRow]:
     results = ["win"] * win + ["tie"] * tie + ["loss"] * loss + [None] * failed
     return [make_row(i, r) for i, r in enumerate(results)]
 
