@@ -4,7 +4,9 @@ Grid: intra-call correlation 0 / 0.1 / 0.3 / 0.6, batch sizes 1 / 5 / 10, 10 to 
 with and without both_orders. Layouts come from the product's blinding and batching code and the
 statistics are the product's (see tests/stats/design_sim.py for the model). Three settings:
 
-* null (0.45 / 0.10 / 0.45): rejection rate of "no difference" (type-I error; coverage = 1 - it);
+* null (0.45 / 0.10 / 0.45): rejection rate of "no difference" (type-I error; coverage = 1 - it),
+  beside the exact sign test's own size with as many *independent* verdicts (the most any exact,
+  non-randomised test can reach at that n: below 5 % through discreteness);
 * alternative (0.50 / 0.10 / 0.40): coverage of the true net win rate;
 * extreme (0.90 / 0.05 / 0.05), n >= 20 pairs: coverage.
 
@@ -24,19 +26,32 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "stats"))
 from design_sim import rates  # type: ignore[import-not-found]
 
+from judge.stats import sign_test_power
+
 ICC = (0.0, 0.1, 0.3, 0.6)
 BATCH = (1, 5, 10)
 CALLS = (10, 20, 50, 100, 200)
 SETTINGS = {"null": (0.45, 0.10, 0.45), "alternative": (0.50, 0.10, 0.40), "extreme": (0.90, 0.05, 0.05)}
 
 
+def _size(n: int, icc: float, both: bool) -> float:
+    """The exact sign test's type-I error with n independent items (combined as the design does)."""
+    p_win = SETTINGS["null"][0]
+    if both:  # two verdicts per item; disagreement is a tie (truth() gives the combined mean)
+        same = (1 - icc**0.5) ** 2
+        p_win = (1 - same) * p_win**2 + same * p_win
+    return sign_test_power(n, p_win, p_win)
+
+
 def main() -> None:
     """Print one line per cell and a summary per setting."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=2_000)
+    parser.add_argument("--settings", nargs="*", default=list(SETTINGS))
     args = parser.parse_args()
     start = time.perf_counter()
-    for name, probs in SETTINGS.items():
+    for name in args.settings:
+        probs = SETTINGS[name]
         values = []
         print(
             f"\n{name} {probs}: calls batch icc both_orders -> "
@@ -53,9 +68,12 @@ def main() -> None:
                         )
                         value = rejected if name == "null" else covered
                         values.append((value, calls, batch, icc, both))
-                        print(
-                            f"  {calls:4d} {batch:3d} {icc:4.1f} {both!s:5}  {100 * value:5.1f} %", flush=True
-                        )
+                        line = f"  {calls:4d} {batch:3d} {icc:4.1f} {both!s:5}  {100 * value:5.1f} %"
+                        if name == "null":
+                            line += (
+                                f"  (exact test, independent: {100 * _size(calls * batch, icc, both):.1f} %)"
+                            )
+                        print(line, flush=True)
         arr = np.array([v[0] for v in values])
         low, high = min(values), max(values)
         print(
