@@ -6,12 +6,13 @@ per data set: wins W, losses L, pairs n and, over clusters g with sum ``S_g`` an
 ``sum S_g^2``, ``sum S_g n_g`` and ``sum n_g^2`` (:class:`ClusterCounts`). So the functions work on
 one data set or, element-wise, on arrays of many (simulations), and cost O(1) after one bincount.
 
-**Decision** (:func:`clustered_sign_test`): the exact sign test on *effective* counts
-``W / D`` of ``(W + L) / D``, where the design effect ``D = max(1, sum S_g^2 / (W + L))`` is the
-ratio of the sign statistic's cluster-robust variance under the null to its variance if every
-verdict were independent. With one verdict per cluster ``S_g^2`` is 1 for a decisive pair and 0
-for a tie, so ``D == 1`` exactly and the test *is* ``scipy.stats.binomtest(W, W + L)``; with
-non-integer effective counts the binomial tails are the regularized incomplete beta function.
+**Decision** (:func:`clustered_sign_test`): the sign test on *effective* counts ``W / D`` of
+``(W + L) / D``, where the design effect ``D = sum S_g^2 / (W + L)`` (at least ``FLOOR``, times
+the small-sample factor G/(G - 1)) is the ratio of the sign statistic's cluster-robust variance
+under the null to its variance if every verdict were independent. With one verdict per cluster
+``S_g^2`` is 1 for a decisive pair and 0 for a tie, so ``D == 1`` exactly and the test *is*
+``scipy.stats.binomtest(W, W + L)``; with non-integer effective counts the binomial tails are the
+regularized incomplete beta function (see :func:`_effective_pvalue` for the continuity correction).
 
 **Interval** (:func:`net_win_interval`): the values ``d0`` of the net win rate that a score test
 does not reject: Tango's score test for a difference of paired proportions (ties are the
@@ -158,13 +159,25 @@ def null_design_effect(wins: Array, losses: Array, sum_sq: Array, factor: Array 
 
 
 def _effective_pvalue(wins: Array, losses: Array, design: Array) -> Array:
-    """Two-sided exact binomial p-value at 0.5 for W/D of (W + L)/D (nan where W + L == 0)."""
+    """Two-sided p-value at 0.5 for W/D of (W + L)/D (nan where W + L == 0).
+
+    D == 1: the exact binomial test. D > 1: the binomial tails at the effective counts moved
+    ``(1 - 1/D) / 2`` away from the centre, so that the continuity correction is one unit of the
+    sign statistic W - L (as in the unclustered test) rather than D units, and never below the
+    normal form of the same test, which keeps the interval (whose score test at 0 is that normal
+    form) consistent with the decision.
+    """
+    design = np.asarray(design, dtype=float)
     k = np.asarray(wins, dtype=float) / design
     m = np.asarray(wins + losses, dtype=float) / design
+    shift = 0.5 * (1 - 1 / design)
+    k_low, k_high = np.maximum(k - shift, 0.0), np.minimum(k + shift, m)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lower = np.where(m - k > 0, special.betainc(np.maximum(m - k, 1e-300), k + 1, 0.5), 1.0)
-        upper = np.where(k > 0, special.betainc(np.maximum(k, 1e-300), m - k + 1, 0.5), 1.0)
+        lower = np.where(m - k_low > 0, special.betainc(np.maximum(m - k_low, 1e-300), k_low + 1, 0.5), 1.0)
+        upper = np.where(k_high > 0, special.betainc(np.maximum(k_high, 1e-300), m - k_high + 1, 0.5), 1.0)
+        normal = 2 * special.ndtr(-np.abs(2 * k - m) / np.sqrt(np.where(m > 0, m, 1.0)))
     p = np.minimum(1.0, 2 * np.minimum(lower, upper))
+    p = np.where(design > 1, np.maximum(p, normal), p)
     return np.where(m > 0, p, np.nan)
 
 
