@@ -24,6 +24,7 @@ from judge.summary import (
     FailedBound,
     FailedBounds,
     Power,
+    Rate,
     SignTest,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "failed_bounds",
     "holm_update",
     "power",
+    "rate",
     "sign_test",
 ]
 
@@ -52,6 +54,17 @@ def clustered(df: pd.DataFrame, alpha: float) -> stats.ClusteredResult | None:
     results = judged.result.map(_SIGN).to_numpy(dtype=float)
     counts = stats.ClusterCounts.from_results(results, judged.cluster.astype(str).to_numpy())
     return stats.net_win_summary(counts, alpha=alpha)
+
+
+def rate(df: pd.DataFrame, result: str, level: float) -> Rate:
+    """Share of judged pairs with ``result``, with a Wilson interval that counts judge calls as units."""
+    judged = df[df.status != "failed"]
+    hits = (judged.result == result).to_numpy(dtype=float)
+    n, k = int(hits.size), int(hits.sum())
+    if n == 0:
+        return Rate(k=0, n=0, estimate=None, ci_low=None, ci_high=None, level=level, method="wilson")
+    ci = stats.clustered_rate(hits, judged.cluster.astype(str).to_numpy(), level=level)
+    return Rate(k=k, n=n, estimate=k / n, ci_low=ci.low, ci_high=ci.high, level=level, method=ci.method)
 
 
 def _unit(res: stats.ClusteredResult) -> str:

@@ -28,6 +28,7 @@ from .bootstrap import bootstrap_mean, net_win_rate, preference
 from .clustered import (
     ClusterCounts,
     ClusteredResult,
+    clustered_rate,
     clustered_sign_test,
     net_win_interval,
     net_win_summary,
@@ -49,6 +50,7 @@ __all__ = [
     "agreement_with_truth",
     "bootstrap_mean",
     "bradley_terry",
+    "clustered_rate",
     "clustered_sign_test",
     "cohen_kappa",
     "cohen_kappa_interval",

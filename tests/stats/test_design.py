@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats as sps
 
 from judge.aggregate import build_outcomes
 from judge.blind import batches, make_pairs
 from judge.records import Generation, Judgment, PromptItem, Role, Verdict
-from judge.stats import net_win_interval
+from judge.stats import clustered_rate, net_win_interval
 
 from .design_sim import decide, draw, layout, rates, truth
 
@@ -98,3 +99,15 @@ def test_truth_of_the_combined_verdict() -> None:
     lay = layout(500, 5, both_orders=True, seed=1)
     results = draw(lay, (0.6, 0.1, 0.3), 0.3, 400, np.random.default_rng(1))
     assert results.mean() == pytest.approx(truth((0.6, 0.1, 0.3), 0.3, True), abs=0.005)
+
+
+@pytest.mark.parametrize("n_calls,batch,icc", [(40, 5, 0.3), (100, 10, 0.6), (30, 1, 0.0)])
+def test_win_rate_interval_counts_calls_as_units(n_calls: int, batch: int, icc: float) -> None:
+    lay = layout(n_calls * batch, batch, both_orders=False, seed=2)
+    results = draw(lay, (0.5, 0.1, 0.4), icc, 1_000, np.random.default_rng(2))
+    covered = [(ci := clustered_rate(row == 1, lay.cluster)).low <= 0.5 <= ci.high for row in results]
+    assert 0.93 <= np.mean(covered) <= 0.97
+    if batch == 1:  # one verdict per call: scipy's Wilson interval itself
+        wins = int((results[0] == 1).sum())
+        ref = sps.binomtest(wins, results.shape[1]).proportion_ci(method="wilson")
+        assert clustered_rate(results[0] == 1, lay.cluster).low == pytest.approx(ref.low, abs=1e-12)
