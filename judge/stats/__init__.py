@@ -15,6 +15,7 @@ There is no sequential (early-stopping) test: with five correlated verdicts per 
 tried saved the 30 % of calls that would justify its complexity (see benchmarks/README).
 """
 
+from ._design import ClusterCounts, clustered_sign_test
 from ._types import BootstrapResult, ConfidenceInterval, ProportionResult, TestResult
 from .agreement import (
     KappaResult,
@@ -25,15 +26,8 @@ from .agreement import (
     position_consistency,
 )
 from .bootstrap import bootstrap_mean, net_win_rate, preference
-from .clustered import (
-    ClusterCounts,
-    ClusteredResult,
-    clustered_rate,
-    clustered_sign_test,
-    net_win_interval,
-    net_win_summary,
-)
-from .intervals import proportion
+from .clustered import ClusteredResult, net_win_interval, net_win_summary
+from .intervals import clustered_rate, proportion
 from .power import design_effect, minimum_detectable_effect, pairs_for_power, sign_test_power
 from .ratings import BradleyTerryResult, bradley_terry
 from .tests import describe_sign_test, holm, mcnemar_exact, sign_test

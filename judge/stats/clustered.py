@@ -1,28 +1,18 @@
 """One decision and one interval for the net win rate, with the judge call as the unit.
 
-Every pair gives ``r = +1`` (fine-tune wins), ``0`` (tie) or ``-1`` (loss); pairs judged in the
-same call (a *cluster*) are correlated. Everything here is computed from six sufficient numbers
-per data set: wins W, losses L, pairs n and, over clusters g with sum ``S_g`` and size ``n_g``,
-``sum S_g^2``, ``sum S_g n_g`` and ``sum n_g^2`` (:class:`ClusterCounts`). So the functions work on
-one data set or, element-wise, on arrays of many (simulations), and cost O(1) after one bincount.
-
-**Decision** (:func:`clustered_sign_test`): the sign test on *effective* counts ``W / D`` of
-``(W + L) / D``, where the design effect ``D = sum S_g^2 / (W + L)`` (at least ``FLOOR``, times
-the small-sample factor G/(G - 1)) is the ratio of the sign statistic's cluster-robust variance
-under the null to its variance if every verdict were independent. With one verdict per cluster
-``S_g^2`` is 1 for a decisive pair and 0 for a tie, so ``D == 1`` exactly and the test *is*
-``scipy.stats.binomtest(W, W + L)``; with non-integer effective counts the binomial tails are the
-regularized incomplete beta function (see :func:`_effective_pvalue` for the continuity correction).
+**Decision**: :func:`judge.stats.clustered_sign_test` (module ``_design``), the sign test on
+effective counts; it is scipy's exact sign test when every verdict is its own cluster.
 
 **Interval** (:func:`net_win_interval`): the values ``d0`` of the net win rate that a score test
 does not reject: Tango's score test for a difference of paired proportions (ties are the
 concordant pairs), whose variance uses the restricted maximum-likelihood fit under ``d0``,
 multiplied by the cluster design effect at ``d0``. Score intervals keep their coverage at extreme
 rates and never collapse to zero width (all wins, all ties). At ``d0 = 0`` this score test is the
-normal form of the decision's test, which is never more conservative than the exact one, so an
-interval that contains 0 comes with a non-significant decision; where the exact test does not
-reject but the score interval stops short of 0, the interval is widened to reach 0. The printed
-interval therefore excludes 0 exactly when the decision is "significant".
+normal form of the decision's test, which is never more conservative than the decision (checked
+exhaustively for alpha >= 0.001; by construction when clustered), so an interval that contains 0
+comes with a non-significant decision; where the decision does not reject but the score interval
+stops short of 0, the interval is widened to reach 0. The printed interval therefore excludes 0
+exactly when the decision is "significant".
 
 **Standard error**: cluster-robust (CR1): ``sqrt(G / (G - 1) * sum (S_g - n_g d)^2) / n``; with
 one verdict per cluster it is ``std(r, ddof=1) / sqrt(n)``, AlpacaEval's standard error.
@@ -32,86 +22,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import special
-from scipy import stats as sps
 
+from ._design import (
+    FLOOR,
+    Array,
+    ClusterCounts,
+    clustered_sign_test,
+    effective_pvalue,
+    null_design_effect,
+    small_sample,
+)
 from ._types import ConfidenceInterval, TestResult, check_level
 
-__all__ = [
-    "ClusterCounts",
-    "ClusteredResult",
-    "clustered_rate",
-    "clustered_sign_test",
-    "net_win_interval",
-    "net_win_summary",
-]
-
-Array = Any  # a float or a numpy array (element-wise over data sets)
-FLOOR = 0.5  # D below 1 (calls more balanced than chance) may halve the variance, no more
-
-
-@dataclass(frozen=True)
-class ClusterCounts:
-    """Sufficient statistics of one data set of pairwise results grouped into clusters.
-
-    Attributes:
-        wins: pairs the fine-tune won (W).
-        losses: pairs it lost (L).
-        ties: tied pairs (T).
-        sum_sq: sum over clusters of the squared cluster sum of results.
-        cross: sum over clusters of (cluster sum x cluster size).
-        size_sq: sum over clusters of the squared cluster size.
-        clusters: number of clusters G.
-    """
-
-    wins: int
-    losses: int
-    ties: int
-    sum_sq: float
-    cross: float
-    size_sq: float
-    clusters: int
-
-    @property
-    def n(self) -> int:
-        """Pairs with a result (W + L + T)."""
-        return self.wins + self.losses + self.ties
-
-    @classmethod
-    def from_results(cls, results: object, clusters: object | None = None) -> ClusterCounts:
-        """Build from per-pair results (+1 win, 0 tie, -1 loss) and optional cluster labels.
-
-        Args:
-            results: one of +1 / 0 / -1 per pair.
-            clusters: a label per pair (judge call or group); None: every pair its own cluster.
-
-        Raises:
-            ValueError: a result other than -1, 0, 1 or a label array of the wrong length.
-        """
-        r = np.asarray(results, dtype=float).ravel()
-        if r.size and not np.all(np.isin(r, (-1.0, 0.0, 1.0))):
-            raise ValueError("results must be +1 (win), 0 (tie) or -1 (loss)")
-        if clusters is None:
-            index = np.arange(r.size)
-        else:
-            labels = np.asarray(clusters).ravel()
-            if labels.shape != r.shape:
-                raise ValueError(f"clusters must have one label per result ({r.size}), got {labels.size}")
-            index = np.unique(labels, return_inverse=True)[1].ravel()
-        sums = np.bincount(index, weights=r) if r.size else np.zeros(0)
-        sizes = np.bincount(index).astype(float) if r.size else np.zeros(0)
-        return cls(
-            wins=int((r == 1).sum()),
-            losses=int((r == -1).sum()),
-            ties=int((r == 0).sum()),
-            sum_sq=float(sums @ sums),
-            cross=float(sums @ sizes),
-            size_sq=float(sizes @ sizes),
-            clusters=int(sizes.size),
-        )
+__all__ = ["ClusteredResult", "consistent", "net_win_interval", "net_win_summary"]
 
 
 @dataclass(frozen=True)
@@ -141,80 +67,6 @@ class ClusteredResult:
     def preference(self) -> tuple[float, float, float]:
         """(estimate, low, high) of the preference (W + T/2)/n = (1 + net)/2."""
         return (1 + self.net) / 2, (1 + self.ci.low) / 2, (1 + self.ci.high) / 2
-
-
-def small_sample(n: Array, clusters: Array) -> Array:
-    """CR1 factor G / (G - 1) when pairs share clusters (1 with one verdict per cluster).
-
-    With a single cluster there is no between-call information: the factor is n, as if the
-    whole call were one verdict.
-    """
-    n, g = np.asarray(n, dtype=float), np.asarray(clusters, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(g >= n, 1.0, np.where(g >= 2, g / np.maximum(g - 1, 1), np.maximum(n, 1.0)))
-
-
-def null_design_effect(wins: Array, losses: Array, sum_sq: Array, factor: Array = 1.0) -> Array:
-    """D at the null: max(FLOOR, sum S_g^2 / (W + L)) x the small-sample factor; 1 without decisive pairs.
-
-    With one verdict per cluster the ratio is exactly 1 and so is the factor.
-    """
-    m = np.asarray(wins + losses, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(m > 0, np.asarray(sum_sq, dtype=float) / np.where(m > 0, m, 1.0), 1.0)
-    return np.where(m > 0, np.maximum(FLOOR, ratio) * factor, 1.0)
-
-
-def _effective_pvalue(wins: Array, losses: Array, design: Array) -> Array:
-    """Two-sided p-value at 0.5 for W/D of (W + L)/D (nan where W + L == 0).
-
-    D == 1: the exact binomial test. D > 1: the binomial tails at the effective counts moved
-    ``(1 - 1/D) / 2`` away from the centre, so that the continuity correction is one unit of the
-    sign statistic W - L (as in the unclustered test) rather than D units, and never below the
-    normal form of the same test, which keeps the interval (whose score test at 0 is that normal
-    form) consistent with the decision.
-    """
-    design = np.asarray(design, dtype=float)
-    k = np.asarray(wins, dtype=float) / design
-    m = np.asarray(wins + losses, dtype=float) / design
-    shift = 0.5 * (1 - 1 / design)
-    k_low, k_high = np.maximum(k - shift, 0.0), np.minimum(k + shift, m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lower = np.where(m - k_low > 0, special.betainc(np.maximum(m - k_low, 1e-300), k_low + 1, 0.5), 1.0)
-        upper = np.where(k_high > 0, special.betainc(np.maximum(k_high, 1e-300), m - k_high + 1, 0.5), 1.0)
-        normal = 2 * special.ndtr(-np.abs(2 * k - m) / np.sqrt(np.where(m > 0, m, 1.0)))
-    p = np.minimum(1.0, 2 * np.minimum(lower, upper))
-    p = np.where(design > 1, np.maximum(p, normal), p)
-    return np.where(m > 0, p, np.nan)
-
-
-def clustered_sign_test(counts: ClusterCounts) -> TestResult:
-    """Two-sided sign test of "no difference" with the judge call as the unit of independence.
-
-    Args:
-        counts: the data's sufficient statistics.
-
-    Returns:
-        TestResult; ``pvalue`` equals ``scipy.stats.binomtest(W, W + L).pvalue`` when the design
-        effect is 1 (always so with one verdict per cluster), nan when no pair is decisive;
-        ``statistic`` is W / (W + L).
-    """
-    w, l_ = counts.wins, counts.losses
-    m = w + l_
-    design = float(null_design_effect(w, l_, counts.sum_sq, small_sample(counts.n, counts.clusters)))
-    if m == 0:
-        return TestResult(math.nan, math.nan, _method(design, counts), 0, w)
-    if design == 1.0:
-        pvalue = float(sps.binomtest(w, m, 0.5).pvalue)
-    else:
-        pvalue = float(_effective_pvalue(w, l_, design))
-    return TestResult(w / m, pvalue, _method(design, counts), m, w)
-
-
-def _method(design: float, counts: ClusterCounts) -> str:
-    if counts.clusters == counts.n:
-        return "exact sign test, ties excluded (each verdict its own cluster)"
-    return f"sign test on effective counts, design effect {design:.2f} from {counts.clusters} judge calls"
 
 
 def _restricted_variance(wins: Array, losses: Array, n: Array, d0: Array) -> Array:
@@ -310,7 +162,7 @@ def net_win_interval(
         small_sample(n, n if clusters is None else clusters),
     )
     design = null_design_effect(w, l_, s.sum_sq, s.factor)
-    pvalue = _effective_pvalue(w, l_, design)
+    pvalue = effective_pvalue(w, l_, design)
     crit = float(special.ndtri(1 - alpha / 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         est = np.where(n > 0, (w - l_) / np.where(n > 0, n, 1.0), 0.0)
@@ -382,45 +234,4 @@ def net_win_summary(counts: ClusterCounts, *, alpha: float = 0.05) -> ClusteredR
         ),
         n=counts.n,
         clusters=counts.clusters,
-    )
-
-
-def clustered_rate(
-    indicators: object, clusters: object | None = None, *, level: float = 0.95
-) -> ConfidenceInterval:
-    """Wilson interval for a rate (e.g. the win rate) with the judge call as the unit.
-
-    The Wilson score interval on effective counts ``k / D`` of ``n / D``, where D is the ratio of
-    the cluster-robust variance of the rate to the binomial one (times G / (G - 1) when pairs share
-    clusters), at least 1. With one verdict per cluster D is 1 and the interval is scipy's Wilson.
-
-    Args:
-        indicators: 1 where the event happened (a win), 0 elsewhere, one per pair.
-        clusters: a label per pair; None: every pair its own cluster.
-        level: confidence level.
-
-    Returns:
-        The interval; [0, 1] when there is no pair.
-    """
-    check_level(level)
-    x = np.asarray(indicators, dtype=float).ravel()
-    n = x.size
-    if n == 0:
-        return ConfidenceInterval(0.0, 1.0, level, "wilson")
-    index = (
-        np.arange(n) if clusters is None else np.unique(np.asarray(clusters).ravel(), return_inverse=True)[1]
-    )
-    p = float(x.mean())
-    spread = float(((x - p) ** 2).sum())
-    sums = np.bincount(index.ravel(), weights=x - p)
-    factor = float(small_sample(n, sums.size))
-    design = max(1.0, float(sums @ sums) / spread * factor) if spread > 0 else 1.0
-    if design == 1.0:
-        ci = sps.binomtest(int(x.sum()), n).proportion_ci(confidence_level=level, method="wilson")
-        return ConfidenceInterval(float(ci.low), float(ci.high), level, "wilson")
-    z2, n_eff = float(special.ndtri((1 + level) / 2)) ** 2, n / design
-    centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
-    half = math.sqrt(z2 * p * (1 - p) / n_eff + z2 * z2 / (4 * n_eff * n_eff)) / (1 + z2 / n_eff)
-    return ConfidenceInterval(
-        max(0.0, centre - half), min(1.0, centre + half), level, f"wilson, design effect {design:.2f}"
     )
