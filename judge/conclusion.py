@@ -85,7 +85,9 @@ def _test(st: SignTest) -> str:
     return f"two-sided sign test p = {st.pvalue:.3g}{unit}"
 
 
-def effect_sentence(e: Effect | None, low: float | None, high: float | None, other: str) -> str:
+def effect_sentence(
+    e: Effect | None, low: float | None, high: float | None, other: str, ft: str = "the fine-tune"
+) -> str:
     """The interval of the net win rate read against the margin, in one sentence (or "")."""
     if e is None or low is None or high is None or e.verdict == "no_data":
         return ""
@@ -96,7 +98,7 @@ def effect_sentence(e: Effect | None, low: float | None, high: float | None, oth
         "worse_but_negligible": f"Worse, but negligibly: {inside}.",
         "equivalent": f"Equivalent within the margin: the interval ({span}) lies within ±{m}.",
         "non_inferior": (
-            f"Non-inferior: the fine-tune is not worse than {other} by more than the margin of {m} ({span})."
+            f"Non-inferior: {ft} is not worse than {other} by more than the margin of {m} ({span})."
         ),
         "inconclusive": (
             f"Against the margin of {m} it is inconclusive: the interval ({span}) does not rule out a loss "
@@ -164,10 +166,11 @@ def _decision(s: Summary) -> str:
         )
     if st.significant:
         return f"{ft} beats {other}: it {_tally(s)}{_preference(s)}; {p}: significant."
+    base = s.models.get("base", "the base model")
     lean = (
-        "leans towards the fine-tune"
+        f"leans towards {ft}"
         if c.win > c.loss
-        else "leans towards the other model"
+        else f"leans towards {base}"
         if c.loss > c.win
         else "shows no lean"
     )
@@ -180,7 +183,8 @@ def _decision(s: Summary) -> str:
 def conclusion(s: Summary) -> str:
     """One paragraph answering "does the fine-tune beat its base?" for this summary."""
     net = s.net_win_rate
-    parts = [_decision(s), effect_sentence(s.effect, net.ci_low, net.ci_high, other_name(s))]
+    ft = s.models.get("finetuned", "the fine-tuned model")
+    parts = [_decision(s), effect_sentence(s.effect, net.ci_low, net.ci_high, other_name(s), ft)]
     if s.counts.n and not s.sign_test.significant:
         parts.append(power_sentence(s.power))
     parts.append(bounds_sentence(s))

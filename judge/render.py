@@ -29,7 +29,7 @@ def _table(summary: Summary) -> Table:
     table.add_row("win rate  [95 % Wilson CI]", _ci(summary.win_rate))
     table.add_row("loss rate [95 % Wilson CI]", _ci(summary.loss_rate))
     if p.estimate is not None and p.ci_low is not None and p.ci_high is not None:
-        se = f"; SE {100 * p.se:.1f} points, clustered" if p.se is not None else ""
+        se = f"; SE {100 * p.se:.1f} points" if p.se is not None else ""
         sig = s.significant if s.pvalue is not None else None
         table.add_row(
             "preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se

@@ -161,8 +161,7 @@ def test_margin_results_are_named(tmp_path: Path) -> None:
     assert non_inferior.effect is not None and non_inferior.effect.verdict == "non_inferior"
     assert non_inferior.effect.non_inferior and not non_inferior.sign_test.significant
     assert (
-        "Non-inferior: the fine-tune is not worse than the reference baseline by more than"
-        in non_inferior.conclusion
+        "Non-inferior: model is not worse than the reference baseline by more than" in non_inferior.conclusion
     )
 
 

@@ -175,7 +175,7 @@ def significance_paragraph(s: Summary) -> str:
         )
     net = s.net_win_rate
     for extra in (
-        effect_sentence(s.effect, net.ci_low, net.ci_high, other),
+        effect_sentence(s.effect, net.ci_low, net.ci_high, other, ft),
         "" if st.significant else power_sentence(s.power),
         bounds_sentence(s),
     ):
