@@ -8,16 +8,15 @@ not evidence; a fine-tune that loses is told so plainly).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-import numpy as np
 import pandas as pd
 
-from judge import stats
+from judge import inference, stats
 from judge.blind import unblind
 from judge.conclusion import conclusion, judge_caveats
 from judge.config import StatsOptions
@@ -25,18 +24,14 @@ from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winne
 from judge.summary import (
     CategorySummary,
     Counts,
-    Estimate,
     PositionBias,
+    Problem,
     Rate,
-    SignTest,
     Summary,
     UsageSummary,
 )
 
 __all__ = ["RunFacts", "build_outcomes", "summarize", "to_dataframe"]
-
-_SCORE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
-_SIGN = {"win": 1, "tie": 0, "loss": -1}
 
 
 def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outcome:
@@ -50,7 +45,7 @@ def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outco
             category=item.category,
             status="failed",
             finetuned_label=label,
-            cluster="+".join(j.call_id or "" for _, j in rounds),
+            cluster="+".join(sorted({j.call_id for _, j in rounds if j.call_id})),
             reason=reasons,
         )
     results = [unblind(k, j.verdict.winner) for k, j in ok if j.verdict]
@@ -70,7 +65,7 @@ def _combine(item: PromptItem, rounds: list[tuple[BlindKey, Judgment]]) -> Outco
         confidence=j0.verdict.confidence,
         criteria=criteria,
         rationale=j0.verdict.rationale,
-        cluster="+".join(sorted({j.call_id or "" for _, j in ok})),
+        cluster="+".join(sorted({j.call_id for _, j in rounds if j.call_id})),
         position_consistent=consistent,
         reason="only one order got a verdict" if partial else None,
     )
@@ -118,17 +113,44 @@ def build_outcomes(
             )
         else:
             outcomes.append(_combine(item, by_item[item.id]))
-    return outcomes
+    return _join_clusters(outcomes)
+
+
+def _join_clusters(outcomes: list[Outcome]) -> list[Outcome]:
+    """Label each outcome with its cluster: calls that share an item are one cluster.
+
+    Under both_orders an item is judged in two calls; blinding judges round 1 in the same groups
+    of items as round 0, so a group's two calls join into one cluster (re-asked calls join the
+    same way). Outcomes with no call (decided by a check) stay their own cluster.
+    """
+    parent: dict[str, str] = {}
+
+    def find(call: str) -> str:
+        while parent.setdefault(call, call) != call:
+            parent[call] = parent[parent[call]]
+            call = parent[call]
+        return call
+
+    calls = [
+        [c for c in o.cluster.split("+") if c] if o.status != "decided_by_check" else [] for o in outcomes
+    ]
+    for ids in calls:
+        for other in ids[1:]:
+            a, b = find(ids[0]), find(other)
+            parent[max(a, b)] = min(a, b)
+    return [
+        o.model_copy(update={"cluster": f"calls:{find(ids[0])}" if ids else o.cluster or f"item:{o.item_id}"})
+        for o, ids in zip(outcomes, calls, strict=True)
+    ]
 
 
 def to_dataframe(outcomes: list[Outcome]) -> pd.DataFrame:
     """Outcomes as a table (one row per prompt; criteria flattened to ``criterion_<name>``)."""
-    rows = []
-    for o in outcomes:
-        row: dict[str, Any] = o.model_dump(exclude={"criteria"})
-        row.update({f"criterion_{k}": v for k, v in o.criteria.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    # Plain field values (no nested models), so the instance dict is the dump, ten times faster.
+    names = [n for n in Outcome.model_fields if n != "criteria"]
+    df = pd.DataFrame({n: [getattr(o, n, None) for o in outcomes] for n in names})
+    criteria = pd.DataFrame([{f"criterion_{k}": v for k, v in o.criteria.items()} for o in outcomes])
+    return pd.concat([df, criteria], axis=1) if len(criteria.columns) else df
 
 
 @dataclass
@@ -141,10 +163,7 @@ class RunFacts:
     usage: UsageSummary = field(default_factory=UsageSummary)
     label_counts: Counter[Winner] = field(default_factory=Counter)  # blind labels chosen, all rounds
     extras: dict[str, Any] = field(default_factory=dict)
-
-
-def _num(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+    comparison: Literal["base", "reference"] = "base"  # "reference": an imported file, not a fine-tune run
 
 
 def _rate(k: int, n: int, level: float) -> Rate:
@@ -160,19 +179,6 @@ def _rate(k: int, n: int, level: float) -> Rate:
     )
 
 
-def _estimate(res: stats.BootstrapResult | None, level: float, method: str) -> Estimate:
-    if res is None:
-        return Estimate(estimate=None, se=None, ci_low=None, ci_high=None, level=level, method=method)
-    return Estimate(
-        estimate=_num(res.statistic),
-        se=_num(res.standard_error),
-        ci_low=_num(res.ci.low),
-        ci_high=_num(res.ci.high),
-        level=level,
-        method=method,
-    )
-
-
 def _counts(df: pd.DataFrame) -> Counts:
     judged = df[df.status != "failed"]
     c = Counter(judged.result)
@@ -185,66 +191,44 @@ def _counts(df: pd.DataFrame) -> Counts:
     )
 
 
-def _bootstrap(df: pd.DataFrame, opts: StatsOptions, what: str) -> stats.BootstrapResult | None:
-    judged = df[df.status != "failed"]
-    if len(judged) < 2:
-        return None
-    fn = stats.preference if what == "preference" else stats.net_win_rate
-    values = judged.result.map(_SCORE if what == "preference" else _SIGN).to_numpy(dtype=float)
-    return fn(
-        values, judged.cluster.to_numpy(), level=opts.level, n_resamples=opts.bootstrap_resamples, seed=0
+T = TypeVar("T")
+
+
+class _Guard:
+    """Runs one statistic at a time; a failure becomes a Problem and a fallback, never a lost run."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def __call__(self, part: str, compute: Callable[[], T], fallback: T) -> T:
+        try:
+            return compute()
+        except Exception as exc:
+            self.problems.append(Problem(part=part, error=f"{type(exc).__name__}: {exc}"))
+            return fallback
+
+
+def _category(category: str, group: pd.DataFrame, opts: StatsOptions, guard: _Guard) -> CategorySummary:
+    counts = _counts(group)
+    res = guard(f"category {category}", lambda: inference.clustered(group, opts.alpha), None)
+    preference, net = inference.estimates(res, opts.alpha)
+    return CategorySummary(
+        category=category,
+        counts=counts,
+        preference=preference,
+        net_win_rate=net,
+        sign_test=inference.sign_test(counts, res, opts.alpha),
     )
 
 
-def _sign(counts: Counts, opts: StatsOptions) -> SignTest:
-    if counts.win + counts.loss == 0:
-        return SignTest(
-            wins=0, losses=0, pvalue=None, alpha=opts.alpha, significant=False, power_target=opts.power
-        )
-    p = stats.sign_test(counts.win, counts.loss).pvalue
-    n = counts.n
-    needed = stats.pairs_for_power(counts.win / n, counts.loss / n, power=opts.power, alpha=opts.alpha)
-    return SignTest(
-        wins=counts.win,
-        losses=counts.loss,
-        pvalue=float(p),
-        alpha=opts.alpha,
-        significant=bool(p < opts.alpha),
-        pairs_for_power=needed,
-        power_target=opts.power,
-    )
-
-
-def _categories(df: pd.DataFrame, opts: StatsOptions) -> list[CategorySummary]:
+def _categories(df: pd.DataFrame, opts: StatsOptions, guard: _Guard) -> list[CategorySummary]:
     if df.category.nunique() < 2:
         return []
-    parts = []
-    for category, group in df.groupby("category", sort=True):
-        counts = _counts(group)
-        parts.append(
-            CategorySummary(
-                category=str(category),
-                counts=counts,
-                preference=_estimate(_bootstrap(group, opts, "preference"), opts.level, _PREF_METHOD),
-                sign_test=_sign(counts, opts),
-            )
-        )
-    pvalues = [c.sign_test.pvalue for c in parts]
-    valid = [i for i, p in enumerate(pvalues) if p is not None]
-    if valid:
-        adjusted = stats.holm(np.array([pvalues[i] for i in valid]))
-        for i, adj in zip(valid, adjusted, strict=True):
-            parts[i] = parts[i].model_copy(
-                update={
-                    "sign_test": parts[i].sign_test.model_copy(
-                        update={"pvalue_holm": float(adj), "significant": bool(adj < opts.alpha)}
-                    )
-                }
-            )
-    return parts
-
-
-_PREF_METHOD = "(W + T/2)/n; SE with ddof=1; percentile bootstrap CI resampling whole judge calls"
+    parts = [_category(str(c), g, opts, guard) for c, g in df.groupby("category", sort=True)]
+    tests = guard("Holm adjustment", lambda: inference.holm_update([c.sign_test for c in parts]), None)
+    if tests is None:
+        return parts
+    return [c.model_copy(update={"sign_test": t}) for c, t in zip(parts, tests, strict=True)]
 
 
 def _position_bias(df: pd.DataFrame, facts: RunFacts, level: float) -> PositionBias | None:
@@ -257,39 +241,52 @@ def _position_bias(df: pd.DataFrame, facts: RunFacts, level: float) -> PositionB
 
 
 def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | None = None) -> Summary:
-    """All statistics of a run, with the conclusion in words."""
+    """All statistics of a run, with the conclusion in words.
+
+    Never raises on the data: a statistic that fails is named in ``Summary.problems`` and the
+    rest of the summary (counts, verdicts, whatever else computed) stands.
+    """
     opts = opts or StatsOptions()
+    guard = _Guard()
     df = to_dataframe(outcomes) if outcomes else pd.DataFrame(columns=list(Outcome.model_fields))
     counts = _counts(df)
-    n = counts.n
-    sign = _sign(counts, opts)
-    preference = _estimate(_bootstrap(df, opts, "preference"), opts.level, _PREF_METHOD)
-    net = _estimate(_bootstrap(df, opts, "net"), opts.level, "(W - L)/n; bootstrap CI resampling judge calls")
-    position_bias = _position_bias(df, facts, opts.level)
+    n, level = counts.n, opts.level
+    res = guard("decision and interval", lambda: inference.clustered(df, opts.alpha), None)
+    preference, net = inference.estimates(res, opts.alpha)
+    sign = inference.sign_test(counts, res, opts.alpha)
+    effect = inference.effect(res, opts.margin)
+    power = guard("power", lambda: inference.power(counts, res, opts), None)
+    bounds = guard("failed-pair bounds", lambda: inference.failed_bounds(df, opts.alpha), None)
+    position_bias = guard("position bias", lambda: _position_bias(df, facts, level), None)
     confidence = Counter(df[df.status == "judged"].confidence.dropna()) if n else Counter()
-    return Summary(
+    per_category = _categories(df, opts, guard)
+    summary = Summary(
         run_id=facts.run_id,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         models=facts.models,
         judge=facts.judge,
         counts=counts,
-        win_rate=_rate(counts.win, n, opts.level),
-        loss_rate=_rate(counts.loss, n, opts.level),
-        tie_rate=_rate(counts.tie, n, opts.level),
+        win_rate=inference.rate(df, "win", level),
+        loss_rate=inference.rate(df, "loss", level),
+        tie_rate=inference.rate(df, "tie", level),
+        comparison=facts.comparison,
         preference=preference,
         net_win_rate=net,
         sign_test=sign,
+        effect=effect,
+        power=power,
+        failed_bounds=bounds,
         position_bias=position_bias,
         confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")} if confidence else {},
-        per_category=_categories(df, opts),
+        per_category=per_category,
         usage=facts.usage,
-        conclusion=" ".join(
-            part
-            for part in (
-                conclusion(counts, preference, sign, facts.models),
-                judge_caveats(position_bias, facts.extras),
-            )
-            if part
-        ),
+        problems=guard.problems,
+        conclusion="",
         extras=facts.extras,
     )
+    words = guard(
+        "conclusion",
+        lambda: " ".join(p for p in (conclusion(summary), judge_caveats(position_bias, facts.extras)) if p),
+        "",
+    )
+    return summary.model_copy(update={"conclusion": words, "problems": guard.problems})

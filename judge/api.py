@@ -49,28 +49,43 @@ def compare(
 
 
 def stats_for_file(
-    path: str | Path, *, key_path: str | Path | None = None, alpha: float = 0.05, level: float = 0.95
+    path: str | Path,
+    *,
+    key_path: str | Path | None = None,
+    alpha: float = 0.05,
+    level: float = 0.95,
+    margin: float | None = None,
 ) -> Summary:
     """The run statistics for an existing file of pairwise verdicts.
+
+    The second model is spoken of as the *reference* (not "its base"), under the names the file
+    carries (AlpacaEval's generator_2 vs generator_1; else "model" vs "baseline").
 
     Args:
         path: CSV/JSONL of verdicts (winner = model/baseline/tie, or A/B/tie with a key), or an
             AlpacaEval annotations file (.jsonl or .jsonl.gz).
         key_path: the key file when winners are blind labels.
-        alpha: significance level of the sign test.
-        level: confidence level of the intervals.
+        alpha: significance level of the decision; its interval is at 1 - alpha.
+        level: confidence level of the Wilson rates.
+        margin: net win rate below which a difference is negligible (default StatsOptions').
     """
-    from judge.verdict_files import load_verdicts
+    from judge.verdict_files import file_models, load_verdicts
 
     _share("alpha", alpha)
     _share("level", level)
     outcomes = load_verdicts(Path(path), key_path=Path(key_path) if key_path else None)
     facts = RunFacts(
         run_id=Path(path).name,
-        models={"finetuned": "model", "base": "baseline"},
+        models=file_models(Path(path)),
         extras=_external_extras(Path(path)),
+        comparison="reference",
     )
-    return aggregate.summarize(outcomes, facts, StatsOptions(alpha=alpha, level=level))
+    if margin is not None and not 0 < margin < 1:
+        raise ConfigError(f"--margin {margin} must be a net win rate between 0 and 1 (e.g. 0.05)")
+    opts = StatsOptions(alpha=alpha, level=level)
+    if margin is not None:
+        opts = StatsOptions(alpha=alpha, level=level, margin=margin)
+    return aggregate.summarize(outcomes, facts, opts)
 
 
 def _share(name: str, value: float) -> None:
@@ -88,25 +103,42 @@ def _external_extras(path: Path) -> dict[str, Any]:
     return {"alpaca_eval": verdict_files.alpaca_eval_preference(path)}
 
 
-def plan(win: float, loss: float, *, power: float = 0.8, alpha: float = 0.05) -> dict[str, Any]:
+def plan(
+    win: float,
+    loss: float,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    batch_size: int = 5,
+    icc: float = 0.1,
+) -> dict[str, Any]:
     """Pairs needed for ``power`` at an expected win/loss split (ties = the rest).
 
+    Verdicts judged ``batch_size`` to a call are correlated; the plan multiplies the pairs an
+    independent design needs by the design effect ``1 + (batch_size - 1) * icc`` (``icc`` is
+    assumed: 0.1 unless you know better; a run reports the design effect it observed).
+
     Returns:
-        A dict with the inputs, ``pairs`` (None when win == loss) and ``text`` in words.
+        A dict with the inputs, ``design_effect``, ``pairs`` (None only when win == loss) and
+        ``text`` in words.
     """
     _share("power", power)
     _share("alpha", alpha)
     if not (0 <= win <= 1 and 0 <= loss <= 1 and win + loss <= 1):
         raise ConfigError(f"--win {win} and --loss {loss} must be shares in [0, 1] with win + loss <= 1")
-    pairs = stats.pairs_for_power(win, loss, power=power, alpha=alpha)
+    if batch_size < 1 or not 0 <= icc <= 1:
+        raise ConfigError(f"--batch-size {batch_size} must be >= 1 and --icc {icc} in [0, 1]")
+    design = stats.design_effect(batch_size, icc)
+    pairs = stats.pairs_for_power(win, loss, power=power, alpha=alpha, design=design)
     tie = 1 - win - loss
-    split = f"win {win:.0%} / tie {tie:.0%} / loss {loss:.0%}"
+    split = f"win {win:.1%} / tie {tie:.1%} / loss {loss:.1%}"
     if pairs is None:
         text = f"At {split} there is no effect to detect: no number of pairs gives {power:.0%} power."
     else:
         text = (
-            f"At {split}, about {pairs} pairs give {power:.0%} power to detect the difference with a "
-            f"two-sided sign test at alpha = {alpha} (exact binomial computation)."
+            f"At {split} (net win rate {100 * (win - loss):.2f} points), about {pairs:,} pairs give "
+            f"{power:.0%} power with a two-sided sign test at alpha = {alpha}, judged {batch_size} to a "
+            f"call with an assumed intra-call correlation of {icc:g} (design effect {design:.2f})."
         )
     return {
         "win": win,
@@ -114,6 +146,9 @@ def plan(win: float, loss: float, *, power: float = 0.8, alpha: float = 0.05) ->
         "loss": loss,
         "power": power,
         "alpha": alpha,
+        "batch_size": batch_size,
+        "icc": icc,
+        "design_effect": design,
         "pairs": pairs,
         "text": text,
     }

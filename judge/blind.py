@@ -5,8 +5,10 @@
   nor the position.
 * The position (which role is A) is drawn per item from a second HMAC of (seed, item id):
   independent of file order, of the other items and of the batch.
-* Batches are a seeded shuffle of the pairs; under ``both_orders`` the swapped copies are
-  shuffled into their own batches, so a judge never sees both orders of a pair in one call.
+* Batches are a seeded shuffle of the pairs. Under ``both_orders`` the swapped copies (round 1)
+  are judged in the *same groups of items* as round 0, each group in its own new call with the
+  order inside it reshuffled: a judge never sees both orders of a pair in one call, and a group's
+  two calls form one cluster for the statistics (aggregation joins calls that share an item).
 
 The key (:class:`~judge.records.BlindKey`) goes to ``key.jsonl`` in the run folder and is
 read back only by :func:`unblind`.
@@ -81,13 +83,30 @@ def make_pairs(
 
 
 def batches(pairs: list[BlindPair], keys: list[BlindKey], *, seed: int, size: int) -> list[list[BlindPair]]:
-    """Shuffle pairs (seeded) into judge batches of at most ``size``; rounds never share a batch."""
-    out: list[list[BlindPair]] = []
-    for round_ in sorted({k.round for k in keys}):
-        chosen = [p for p, k in zip(pairs, keys, strict=True) if k.round == round_]
-        random.Random(f"{seed}:batches:{round_}").shuffle(chosen)
-        out.extend(chosen[i : i + size] for i in range(0, len(chosen), size))
-    return out
+    """Shuffle pairs (seeded) into judge batches of at most ``size``; rounds never share a batch.
+
+    Round 0 is a seeded shuffle cut into batches. Every later round judges the same groups of
+    items as round 0 (so a group is one cluster across its calls), with the groups and the order
+    inside each group reshuffled, so no call repeats another's layout.
+    """
+    by_round: dict[int, dict[str, BlindPair]] = {}
+    for p, k in zip(pairs, keys, strict=True):
+        by_round.setdefault(k.round, {})[k.item_id] = p
+    first = list(by_round.get(0, {}).items())
+    random.Random(f"{seed}:batches:0").shuffle(first)
+    groups = [[item for item, _ in first[i : i + size]] for i in range(0, len(first), size)]
+    out = [[by_round[0][item] for item in group] for group in groups]
+    for round_ in sorted(r for r in by_round if r != 0):
+        rng = random.Random(f"{seed}:batches:{round_}")
+        order = list(range(len(groups)))
+        rng.shuffle(order)
+        for g in order:
+            chosen = [by_round[round_][item] for item in groups[g] if item in by_round[round_]]
+            rng.shuffle(chosen)
+            out.append(chosen)
+        extra = [p for item, p in by_round[round_].items() if item not in by_round[0]]
+        out.extend(extra[i : i + size] for i in range(0, len(extra), size))
+    return [b for b in out if b]
 
 
 def unblind(key: BlindKey, winner: Winner) -> Result:

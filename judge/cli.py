@@ -87,6 +87,7 @@ def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("file", type=Path)
     p.add_argument("--key", type=Path, help="key file when the winner column says A/B/tie")
     p.add_argument("--alpha", type=_share, default=0.05)
+    p.add_argument("--margin", type=float, help="net win rate below which a difference is negligible (0.05)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -96,6 +97,8 @@ def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--loss", type=float, required=True, help="expected share of losses, e.g. 0.4")
     p.add_argument("--power", type=_share, default=0.8)
     p.add_argument("--alpha", type=_share, default=0.05)
+    p.add_argument("--batch-size", type=int, default=5, help="comparisons per judge call")
+    p.add_argument("--icc", type=float, default=0.1, help="assumed correlation of verdicts in one call")
     p.add_argument("--json", action="store_true")
 
 
@@ -175,7 +178,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     from judge.api import stats_for_file
     from judge.render import print_summary
 
-    summary = stats_for_file(args.file, key_path=args.key, alpha=args.alpha)
+    summary = stats_for_file(args.file, key_path=args.key, alpha=args.alpha, margin=args.margin)
     if args.json:
         _out.print_json(summary.model_dump_json())
     else:
@@ -186,7 +189,9 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from judge.api import plan
 
-    result = plan(args.win, args.loss, power=args.power, alpha=args.alpha)
+    result = plan(
+        args.win, args.loss, power=args.power, alpha=args.alpha, batch_size=args.batch_size, icc=args.icc
+    )
     if args.json:
         _out.print_json(json.dumps(result))
     else:

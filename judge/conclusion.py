@@ -1,18 +1,31 @@
-"""The answer in words: what the numbers show, and what they do not.
+"""The answer in words: what the numbers show, and what they do not. The one narrator.
 
-Rules: the direction is reported only with its uncertainty; "significant" is said only when
-the sign test rejects at alpha; a fine-tune that loses is told so first and plainly; failed
-pairs are named and said not to count as losses; a non-significant result gives the number
-of pairs that would give the target power.
+Rules: the direction is reported only with its interval; "significant" is said only when the
+decision rejects, and then the printed interval excludes 50 % (they come from one procedure;
+numbers are printed with enough digits that the rounding never hides it); the effect is read
+against the user's margin (negligible, equivalent, non-inferior); a fine-tune that loses is told
+so first and plainly; failed pairs are named, bounded and said not to count as losses; power is
+planned for the margin, never from a handful of verdicts; an imported file's second model is a
+"reference", not "its base". Every sentence here is built from a Summary's numbers only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from judge.summary import Counts, Estimate, PositionBias, SignTest
+from judge.summary import Effect, FailedBound, PositionBias, Power, SignTest, Summary
 
-__all__ = ["conclusion", "pct"]
+__all__ = [
+    "bounds_sentence",
+    "conclusion",
+    "decimals",
+    "effect_sentence",
+    "interval_text",
+    "judge_caveats",
+    "other_name",
+    "pct",
+    "power_sentence",
+]
 
 
 def pct(x: float | None) -> str:
@@ -20,24 +33,170 @@ def pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.0f} %"
 
 
-def _tally(c: Counts) -> str:
+def decimals(low: float, high: float, significant: bool | None, null: float) -> int:
+    """Fewest decimals (of a percentage) that keep the ends apart and the null on the right side."""
+    for d in range(4):
+        lo, hi, nu = round(100 * low, d), round(100 * high, d), round(100 * null, d)
+        if lo == hi and high > low:
+            continue
+        if significant is True and lo <= nu <= hi:
+            continue
+        return d
+    return 4
+
+
+def interval_text(est: float, low: float, high: float, significant: bool | None, null: float = 0.5) -> str:
+    """ "62 %, 95 % CI 51 % to 72 %" with as many decimals as the decision needs to read right."""
+    d = decimals(low, high, significant, null)
+    f = f"{{:.{d}f}} %"
+    return f"{f.format(100 * est)}, 95 % CI {f.format(100 * low)} to {f.format(100 * high)}"
+
+
+def _points(x: float) -> str:
+    """A net win rate in percentage points ("4.2 points")."""
+    return f"{100 * x:.1f} points" if abs(x) < 0.1 else f"{100 * x:.0f} points"
+
+
+def other_name(s: Summary) -> str:
+    """How the second model is named: "its base X" for a run, "the reference X" for a file."""
+    base = s.models.get("base", "the base model")
+    return f"the reference {base}" if s.comparison == "reference" else f"its base {base}"
+
+
+def _tally(s: Summary) -> str:
+    c = s.counts
     return f"won {c.win}, lost {c.loss} and tied {c.tie} of {c.n} pairs"
 
 
-def _preference(p: Estimate) -> str:
-    if p.estimate is None:
+def _preference(s: Summary) -> str:
+    p = s.preference
+    if p.estimate is None or p.ci_low is None or p.ci_high is None:
         return ""
-    ci = f", {100 * p.level:.0f} % CI {pct(p.ci_low)} to {pct(p.ci_high)}" if p.ci_low is not None else ""
-    return f" (preference {pct(p.estimate)}{ci})"
+    sig = s.sign_test.significant if s.sign_test.pvalue is not None else None
+    return f" (preference {interval_text(p.estimate, p.ci_low, p.ci_high, sig)})"
 
 
-def _power(s: SignTest) -> str:
-    if s.pairs_for_power is None:
-        return " The observed split shows no direction, so no sample size would make it significant."
-    return (
-        f" About {s.pairs_for_power} pairs would be needed for {100 * s.power_target:.0f} % power "
-        f"at the observed split."
+def _test(st: SignTest) -> str:
+    unit = (
+        ""
+        if st.design_effect == 1.0
+        else f", design effect {st.design_effect:.2f} over {st.clusters} judge calls"
     )
+    return f"two-sided sign test p = {st.pvalue:.3g}{unit}"
+
+
+def effect_sentence(
+    e: Effect | None, low: float | None, high: float | None, other: str, ft: str = "the fine-tune"
+) -> str:
+    """The interval of the net win rate read against the margin, in one sentence (or "")."""
+    if e is None or low is None or high is None or e.verdict == "no_data":
+        return ""
+    m, span = _points(e.margin), f"net win rate {_points(low)} to {_points(high)}"
+    inside = f"the whole interval ({span}) lies within the margin of {m}"
+    texts = {
+        "better_but_negligible": f"Significant but negligible: {inside}.",
+        "worse_but_negligible": f"Worse, but negligibly: {inside}.",
+        "equivalent": f"Equivalent within the margin: the interval ({span}) lies within ±{m}.",
+        "non_inferior": (
+            f"Non-inferior: {ft} is not worse than {other} by more than the margin of {m} ({span})."
+        ),
+        "inconclusive": (
+            f"Against the margin of {m} it is inconclusive: the interval ({span}) does not rule out a loss "
+            "larger than the margin."
+        ),
+        "worse": f"The interval ({span}) reaches beyond the margin of {m}.",
+    }
+    if e.verdict == "better":
+        if low >= e.margin:
+            return f"The whole interval ({span}) lies above the margin of {m}: the gain is not negligible."
+        return f"The gain may be smaller than the margin of {m} ({span})."
+    return texts[e.verdict]
+
+
+def power_sentence(pw: Power | None) -> str:
+    """Pairs needed for the margin, or why the run is too small to plan from (or "")."""
+    if pw is None:
+        return ""
+    if pw.pairs_needed is None:
+        return pw.note or ""
+    design = "" if pw.design_effect == 1.0 else f" and design effect {pw.design_effect:.2f}"
+    text = (
+        f"About {pw.pairs_needed:,} pairs would give {100 * pw.power:.0f} % power to detect a net win "
+        f"rate of {_points(pw.effect)} (the margin), with this run's {pct(pw.tie_share)} ties{design}"
+    )
+    if pw.pairs_for_observed is not None:
+        text += f"; the observed split would need about {pw.pairs_for_observed:,}"
+    return text + "."
+
+
+def _bound(b: FailedBound) -> str:
+    state = "significant" if b.significant else "not significant"
+    return f"net win rate {_points(b.net)} (95 % CI {_points(b.ci_low)} to {_points(b.ci_high)}), {state}"
+
+
+def bounds_sentence(s: Summary) -> str:
+    """What the failed pairs could change: all lost by the fine-tune, or all won (or "")."""
+    fb = s.failed_bounds
+    if fb is None:
+        return ""
+    return (
+        f"{fb.failed} pair(s) got no valid verdict after retries; they are excluded, not counted as losses. "
+        f"Had they all gone to the base: {_bound(fb.all_to_base)}; all to the fine-tune: "
+        f"{_bound(fb.all_to_finetuned)}."
+    )
+
+
+def _decision(s: Summary) -> str:
+    c, st = s.counts, s.sign_test
+    ft, other = s.models.get("finetuned", "the fine-tuned model"), other_name(s)
+    if c.n == 0:
+        return "No pair got a verdict, so nothing can be concluded."
+    if st.pvalue is None and c.win + c.loss > 0:
+        return f"The statistics could not be computed; the verdicts stand: {ft} {_tally(s)}."
+    if st.pvalue is None:
+        return f"Every judged pair was a tie ({c.tie} of {c.n}): no difference was seen{_preference(s)}."
+    p = f"{_test(st)}, alpha = {st.alpha}"
+    if st.significant and c.loss > c.win:
+        advice = (
+            "should not replace the base" if s.comparison == "base" else "is not preferred to the reference"
+        )
+        return (
+            f"{ft} is WORSE than {other}: it {_tally(s)}{_preference(s)}; {p}: significant. "
+            f"It {advice} on this evidence."
+        )
+    if st.significant:
+        return f"{ft} beats {other}: it {_tally(s)}{_preference(s)}; {p}: significant."
+    base = s.models.get("base", "the base model")
+    lean = (
+        f"leans towards {ft}"
+        if c.win > c.loss
+        else f"leans towards {base}"
+        if c.loss > c.win
+        else "shows no lean"
+    )
+    return (
+        f"Not significant: {ft} {_tally(s)}{_preference(s)}; {p}. The result {lean}, but this is "
+        "direction, not evidence: the interval includes 50 %, so the data are consistent with no difference."
+    )
+
+
+def conclusion(s: Summary) -> str:
+    """One paragraph answering "does the fine-tune beat its base?" for this summary."""
+    net = s.net_win_rate
+    ft = s.models.get("finetuned", "the fine-tuned model")
+    parts = [_decision(s), effect_sentence(s.effect, net.ci_low, net.ci_high, other_name(s), ft)]
+    if s.counts.n and not s.sign_test.significant:
+        parts.append(power_sentence(s.power))
+    parts.append(bounds_sentence(s))
+    if s.counts.decided_by_check:
+        parts.append(
+            f"{s.counts.decided_by_check} pair(s) were decided by a check (a degenerate output), "
+            "not by the judge."
+        )
+    if s.problems:
+        failed = "; ".join(f"{p.part} ({p.error})" for p in s.problems)
+        parts.append(f"Some statistics could not be computed and are left out: {failed}.")
+    return " ".join(p for p in parts if p)
 
 
 def _share(part: dict[str, Any]) -> str:
@@ -100,49 +259,3 @@ def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) ->
             f"{_share(truth)}{ties} — {chance}."
         )
     return " ".join(notes)
-
-
-def conclusion(counts: Counts, preference: Estimate, sign: SignTest, models: dict[str, str]) -> str:
-    """One paragraph answering "does the fine-tune beat its base?" for this run."""
-    ft, base = models.get("finetuned", "the fine-tuned model"), models.get("base", "the base model")
-    if counts.n == 0:
-        text = "No pair got a verdict, so nothing can be concluded."
-    elif sign.pvalue is None:
-        text = f"Every judged pair was a tie ({counts.tie} of {counts.n}): no difference was seen."
-    else:
-        p = f"two-sided sign test p = {sign.pvalue:.3g}"
-        if sign.significant and counts.loss > counts.win:
-            text = (
-                f"{ft} is WORSE than its base {base}: it {_tally(counts)}{_preference(preference)}; "
-                f"{p}, significant at alpha = {sign.alpha}. The fine-tune should not replace the base "
-                f"on this evidence."
-            )
-        elif sign.significant:
-            text = (
-                f"{ft} beats its base {base}: it {_tally(counts)}{_preference(preference)}; "
-                f"{p}, significant at alpha = {sign.alpha}."
-            )
-        else:
-            lean = (
-                "leans towards the fine-tune"
-                if counts.win > counts.loss
-                else "leans towards the base"
-                if counts.loss > counts.win
-                else "shows no lean"
-            )
-            text = (
-                f"Not significant: {ft} {_tally(counts)}{_preference(preference)}; {p} "
-                f"(alpha = {sign.alpha}). The result {lean}, but this is direction, not evidence: "
-                f"the data are consistent with no difference.{_power(sign)}"
-            )
-    if counts.failed:
-        text += (
-            f" {counts.failed} pair(s) got no valid verdict after retries; they are excluded, "
-            f"not counted as losses."
-        )
-    if counts.decided_by_check:
-        text += (
-            f" {counts.decided_by_check} pair(s) were decided by a check (a degenerate output), "
-            "not by the judge."
-        )
-    return text

@@ -96,6 +96,12 @@ class StatsOptions(_Section):
     level: float = Field(default=0.95, gt=0, lt=1)
     power: float = Field(default=0.8, gt=0, lt=1)
     bootstrap_resamples: int = Field(default=10_000, ge=100)
+    margin: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Net win rate (W - L)/n below which a difference is negligible (0.05: one pair in 20).",
+    )
 
 
 class RunConfig(_Section):

@@ -17,7 +17,7 @@ from judge.aggregate import RunFacts
 from judge.config import StatsOptions
 from judge.records import AuditRow, Outcome
 from judge.store import write_atomic, write_jsonl
-from judge.verdict_files import is_alpaca_eval, load_verdicts, read_rows
+from judge.verdict_files import file_models, is_alpaca_eval, load_verdicts, read_rows
 
 __all__ = ["import_verdicts"]
 
@@ -83,10 +83,7 @@ def import_verdicts(
     raws = [row for _, row in read_rows(path)]
     first = raws[0] if raws else {}
     alpaca = is_alpaca_eval(path)
-    models = {
-        "finetuned": str(first.get("generator_2", "model")),
-        "base": str(first.get("generator_1", "baseline")),
-    }
+    models = file_models(path)
     extras: dict[str, Any] = {
         "import": {"file": path.name, "rows": len(outcomes), "position_recorded": False}
     }
@@ -99,6 +96,7 @@ def import_verdicts(
         models=models,
         judge={"model": str(first.get("annotator", "unknown")), "source": path.name},
         extras=extras,
+        comparison="reference",
     )
     summary = aggregate.summarize(outcomes, facts, StatsOptions())
     run_dir = results / facts.run_id

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from judge.conclusion import pct
+from judge.conclusion import interval_text, pct
 from judge.report.terminal import clean
 from judge.summary import Rate, Summary
 
@@ -25,17 +25,27 @@ def _table(summary: Summary) -> Table:
     table.add_column("measure")
     table.add_column("value", justify="right")
     ft = escape(clean(summary.models.get("finetuned", "fine-tuned")))
-    table.add_row(f"fine-tuned ({ft}) wins / ties / losses", f"{c.win} / {c.tie} / {c.loss}  (n = {c.n})")
+    role = "fine-tuned" if summary.comparison == "base" else "model"
+    table.add_row(f"{role} ({ft}) wins / ties / losses", f"{c.win} / {c.tie} / {c.loss}  (n = {c.n})")
     table.add_row("win rate  [95 % Wilson CI]", _ci(summary.win_rate))
     table.add_row("loss rate [95 % Wilson CI]", _ci(summary.loss_rate))
-    if p.estimate is not None:
-        se = f" ± {100 * p.se:.1f} (SE)" if p.se is not None else ""
-        table.add_row("preference (W + T/2)/n", f"{pct(p.estimate)}{se}  [{pct(p.ci_low)}, {pct(p.ci_high)}]")
+    if p.estimate is not None and p.ci_low is not None and p.ci_high is not None:
+        se = f"; SE {100 * p.se:.1f} points" if p.se is not None else ""
+        sig = s.significant if s.pvalue is not None else None
+        table.add_row(
+            "preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se
+        )
     if s.pvalue is not None:
         verdict = "significant" if s.significant else "not significant"
-        table.add_row("sign test (two-sided)", f"p = {s.pvalue:.3g}  {verdict} at {s.alpha}")
-        needed = "no effect seen" if s.pairs_for_power is None else f"{s.pairs_for_power} pairs"
-        table.add_row(f"pairs for {100 * s.power_target:.0f} % power", needed)
+        unit = "" if s.design_effect == 1.0 else f", design effect {s.design_effect:.2f}"
+        table.add_row("sign test (two-sided)", f"p = {s.pvalue:.3g}  {verdict} at {s.alpha}{unit}")
+    e = summary.effect
+    if e is not None and e.verdict != "no_data":
+        table.add_row(f"effect vs margin ±{100 * e.margin:g} points", e.verdict.replace("_", " "))
+    pw = summary.power
+    if pw is not None:
+        needed = "too few verdicts to plan" if pw.pairs_needed is None else f"{pw.pairs_needed:,} pairs"
+        table.add_row(f"pairs for {100 * pw.power:.0f} % power at the margin", needed)
     if summary.position_bias:
         table.add_row("judge chose A (position bias)", _ci(summary.position_bias.share_a))
     if c.failed or c.decided_by_check:
@@ -53,6 +63,7 @@ def print_summary(summary: Summary, console: Console) -> None:
     for cat in summary.per_category:
         s = cat.sign_test
         holm = f", Holm p = {s.pvalue_holm:.3g}" if s.pvalue_holm is not None else ""
+        holm += "" if s.significant_holm is None else (" (significant)" if s.significant_holm else "")
         p = "n/a" if s.pvalue is None else f"{s.pvalue:.3g}"
         console.print(
             f"  {escape(clean(cat.category))}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "

@@ -7,24 +7,47 @@ meaning changes. All rates are from the fine-tuned model's side.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "SCHEMA_VERSION",
     "CategorySummary",
     "Counts",
+    "Effect",
+    "EffectVerdict",
     "Estimate",
+    "FailedBound",
+    "FailedBounds",
     "Invocation",
     "PositionBias",
+    "Power",
+    "Problem",
     "Rate",
     "RunState",
     "SignTest",
     "Summary",
     "UsageSummary",
+    "load_summary",
 ]
 
-SCHEMA_VERSION = 1
+# 2: the decision is clustered by judge call (SignTest.method/design_effect/clusters), per-category
+#    "significant" is unadjusted (significant_holm is the Holm one), power moved to Summary.power
+#    (for the margin, with a design effect), new effect / failed_bounds / problems / comparison.
+SCHEMA_VERSION = 2
+
+EffectVerdict = Literal[
+    "better",
+    "better_but_negligible",
+    "equivalent",
+    "non_inferior",
+    "inconclusive",
+    "worse_but_negligible",
+    "worse",
+    "no_data",
+]
 
 
 class _Part(BaseModel):
@@ -63,7 +86,10 @@ class Estimate(_Part):
     """A point estimate with standard error and interval (e.g. preference)."""
 
     estimate: float | None
-    se: float | None = Field(description="Standard error, ddof=1 (None when n < 2).")
+    se: float | None = Field(
+        description="Standard error, cluster-robust by judge call (CR1); with one verdict per cluster "
+        "std(ddof=1)/sqrt(n). None when it cannot be estimated (fewer than 2 clusters)."
+    )
     ci_low: float | None
     ci_high: float | None
     level: float = 0.95
@@ -71,21 +97,92 @@ class Estimate(_Part):
 
 
 class SignTest(_Part):
-    """Two-sided exact sign test of wins vs losses (ties excluded)."""
+    """The decision: a two-sided sign test of wins vs losses (ties excluded), by judge call.
+
+    Its p-value, the net win rate's interval and the preference's interval come from one
+    procedure: ``significant`` is True exactly when those intervals exclude 0 / 50 %.
+    """
 
     wins: int
     losses: int
     pvalue: float | None = Field(description="None when wins + losses is 0.")
     alpha: float = 0.05
-    significant: bool
-    pairs_for_power: int | None = Field(
-        default=None, description="Pairs needed for 80 % power at the observed split (None: no effect seen)."
+    significant: bool = Field(description="pvalue < alpha (unadjusted, like the interval beside it).")
+    method: str = Field(default="exact sign test, ties excluded", description="The test, in words.")
+    design_effect: float = Field(
+        default=1.0,
+        description="Variance inflation from verdicts sharing a judge call (1: the exact sign test).",
     )
-    power_target: float = 0.8
+    clusters: int = Field(default=0, description="Independent units: judge calls (or groups of calls).")
     pvalue_holm: float | None = Field(
-        default=None,
-        description="Per-category only: Holm-adjusted p across categories (decides significant).",
+        default=None, description="Per-category only: Holm-adjusted p across categories."
     )
+    significant_holm: bool | None = Field(default=None, description="Per-category only: pvalue_holm < alpha.")
+
+
+class Effect(_Part):
+    """The net win rate's interval read against the margin the user set.
+
+    ``verdict``: better / worse (significant, the interval reaches beyond the margin),
+    better_but_negligible / worse_but_negligible (significant, the interval inside the margin),
+    equivalent (not significant, the interval inside the margin), non_inferior (the interval's
+    low end above -margin), inconclusive (none of these), no_data.
+    """
+
+    margin: float = Field(description="Net win rate (W - L)/n below which a difference is negligible.")
+    level: float = 0.95
+    verdict: EffectVerdict
+    non_inferior: bool = Field(description="The interval's low end is above -margin.")
+    equivalent: bool = Field(description="The whole interval lies within -margin to +margin.")
+    negligible: bool = Field(description="Significant, but the whole interval lies within the margin.")
+
+
+class Power(_Part):
+    """How many pairs a decision needs, planned for a stated effect, not from a handful of verdicts."""
+
+    effect: float = Field(description="Net win rate the plan is for (the margin).")
+    power: float = 0.8
+    alpha: float = 0.05
+    tie_share: float | None = Field(description="Share of ties assumed (observed in this run).")
+    design_effect: float = Field(description="Clustering's variance inflation used (observed, >= 1).")
+    pairs_needed: int | None = Field(
+        description="Pairs for the target power at the effect; None below min_pairs."
+    )
+    pairs_for_observed: int | None = Field(
+        default=None, description="Pairs the observed net win rate would need (None below min_pairs or if 0)."
+    )
+    detectable_effect: float | None = Field(
+        default=None, description="Net win rate this run's n detects with the target power."
+    )
+    min_pairs: int = Field(
+        description="Fewer judged pairs than this: no planning from the run's own numbers."
+    )
+    note: str | None = Field(default=None, description="Why a number is missing, in words.")
+
+
+class FailedBound(_Part):
+    """The result if every failed pair had gone to one side."""
+
+    net: float
+    ci_low: float
+    ci_high: float
+    pvalue: float | None
+    significant: bool
+
+
+class FailedBounds(_Part):
+    """Bounds from the failed pairs: all of them lost by the fine-tune, or all won."""
+
+    failed: int
+    all_to_base: FailedBound
+    all_to_finetuned: FailedBound
+
+
+class Problem(_Part):
+    """A statistic that could not be computed; the rest of the summary stands."""
+
+    part: str
+    error: str
 
 
 class PositionBias(_Part):
@@ -146,6 +243,7 @@ class CategorySummary(_Part):
     category: str
     counts: Counts
     preference: Estimate
+    net_win_rate: Estimate | None = None
     sign_test: SignTest
 
 
@@ -163,9 +261,21 @@ class Summary(_Part):
     win_rate: Rate
     loss_rate: Rate
     tie_rate: Rate
-    preference: Estimate = Field(description="(W + T/2)/n, bootstrap CI clustered by judge call.")
-    net_win_rate: Estimate = Field(description="(W - L)/n.")
+    comparison: Literal["base", "reference"] = Field(
+        default="base",
+        description="The second model: the fine-tune's base (a run) or a reference (an imported file).",
+    )
+    preference: Estimate = Field(description="(W + T/2)/n = (1 + net)/2, the same interval as net_win_rate.")
+    net_win_rate: Estimate = Field(description="(W - L)/n with the interval consistent with sign_test.")
     sign_test: SignTest
+    effect: Effect | None = Field(default=None, description="The interval read against the margin.")
+    power: Power | None = None
+    failed_bounds: FailedBounds | None = Field(
+        default=None, description="The result if the failed pairs had all gone one way (None: none failed)."
+    )
+    problems: list[Problem] = Field(
+        default_factory=list, description="Statistics that failed to compute; the verdicts are kept."
+    )
     position_bias: PositionBias | None = None
     confidence: dict[str, int] = Field(default_factory=dict, description="high/medium/low -> count.")
     per_category: list[CategorySummary] = Field(default_factory=list)
@@ -173,3 +283,34 @@ class Summary(_Part):
     run: RunState | None = Field(default=None, description="judge run only: finished or not, and why.")
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
     extras: dict[str, Any] = Field(default_factory=dict, description="Checks, perplexity, judge-vs-truth ...")
+
+
+def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
+    test = {k: v for k, v in test.items() if k not in ("pairs_for_power", "power_target")}
+    if test.get("pvalue_holm") is not None:  # v1 decided per category on the Holm p
+        test["significant_holm"] = test["significant"]
+        test["significant"] = test["pvalue"] is not None and test["pvalue"] < test.get("alpha", 0.05)
+    return test
+
+
+def load_summary(raw: str | bytes) -> Summary:
+    """Read a ``summary.json``, upgrading a schema-1 file (older runs) to the current records.
+
+    Version 1 kept power inside the sign test and decided per-category significance on the Holm
+    p-value; those fields move (power is left out: it was for the observed split).
+
+    Raises:
+        pydantic.ValidationError: not a summary.
+    """
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return Summary.model_validate_json(raw)  # raises the ValidationError that names the problem
+    if isinstance(data, dict) and data.get("schema_version") == 1:
+        data = {**data, "schema_version": SCHEMA_VERSION}
+        if isinstance(data.get("sign_test"), dict):
+            data["sign_test"] = _upgrade_sign_test(data["sign_test"])
+        for cat in data.get("per_category") or []:
+            if isinstance(cat, dict) and isinstance(cat.get("sign_test"), dict):
+                cat["sign_test"] = _upgrade_sign_test(cat["sign_test"])
+    return Summary.model_validate(data)

@@ -30,7 +30,7 @@ from typing import IO, Any
 from judge.errors import InputError
 from judge.records import Outcome
 
-__all__ = ["alpaca_eval_preference", "is_alpaca_eval", "load_verdicts", "read_rows"]
+__all__ = ["alpaca_eval_preference", "file_models", "is_alpaca_eval", "load_verdicts", "read_rows"]
 
 _SIDES = {"model": "win", "finetuned": "win", "baseline": "loss", "base": "loss", "tie": "tie", "draw": "tie"}
 _LABEL_COLUMNS = ("finetuned_label", "model_label")
@@ -133,6 +133,19 @@ def is_alpaca_eval(path: str | Path) -> bool:
     for _, row in _rows(Path(path)):
         return "preference" in row and ("generator_1" in row or "output_1" in row)
     return False
+
+
+def file_models(path: str | Path) -> dict[str, str]:
+    """The two models' names as the file carries them (role -> name).
+
+    AlpacaEval: ``generator_2`` (the model, scored) and ``generator_1`` (the reference); other
+    files: an optional ``model`` / ``baseline`` column pair, else the words "model" and "baseline".
+    """
+    for _, row in _rows(Path(path)):
+        model = _text(row, "generator_2") or _text(row, "model_name") or "model"
+        reference = _text(row, "generator_1") or _text(row, "baseline_name") or "baseline"
+        return {"finetuned": model, "base": reference}
+    return {"finetuned": "model", "base": "baseline"}
 
 
 def _alpaca_value(path: Path, line: int, row: dict[str, Any]) -> float | None:

@@ -13,14 +13,14 @@ from judge.records import AuditRow
 from judge.report.audit import read_audit
 from judge.report.html import render_html
 from judge.report.markdown import render_markdown
-from judge.summary import Summary
+from judge.summary import Summary, load_summary
 
 __all__ = ["load_run", "write_reports"]
 
 
 def _read_summary(path: Path) -> Summary:
     try:
-        return Summary.model_validate_json(path.read_bytes())
+        return load_summary(path.read_bytes())
     except FileNotFoundError:
         raise InputError(path, None, "no summary.json: run `judge` (or the aggregate stage) first") from None
     except ValidationError as exc:

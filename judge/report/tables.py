@@ -34,9 +34,9 @@ def _rate_row(name: str, r: Rate) -> list[str]:
     return [name, f"{r.k} / {r.n}", pct(r.estimate, 1), ci_text(r.ci_low, r.ci_high, r.level), r.method]
 
 
-def _estimate_row(name: str, e: Estimate) -> list[str]:
+def _estimate_row(name: str, e: Estimate, significant: bool | None = None, null: float = 0.5) -> list[str]:
     se = "" if e.se is None else f"SE {pct(e.se, 1)}"
-    return [name, se, pct(e.estimate, 1), ci_text(e.ci_low, e.ci_high, e.level), e.method]
+    return [name, se, pct(e.estimate, 1), ci_text(e.ci_low, e.ci_high, e.level, significant, null), e.method]
 
 
 def results_table(s: Summary) -> Table:
@@ -45,17 +45,18 @@ def results_table(s: Summary) -> Table:
         _rate_row("Win rate", s.win_rate),
         _rate_row("Tie rate", s.tie_rate),
         _rate_row("Loss rate", s.loss_rate),
-        _estimate_row("Preference (W + T/2)/n", s.preference),
-        _estimate_row("Net win rate (W - L)/n", s.net_win_rate),
+        _estimate_row("Preference (W + T/2)/n", s.preference, s.sign_test.significant),
+        _estimate_row("Net win rate (W - L)/n", s.net_win_rate, s.sign_test.significant, 0.0),
     ]
     return Table("Results (fine-tuned side)", ["Measure", "Count", "Estimate", "Interval", "Method"], rows)
 
 
 def _sign_cells(st: SignTest) -> list[str]:
-    holm: float | None = getattr(st, "pvalue_holm", None)  # newer schemas adjust per-category p
+    holm = st.pvalue_holm
+    after = "" if st.significant_holm is None else (" (yes)" if st.significant_holm else " (no)")
     return [
         f"p {fmt_p(st.pvalue)}",
-        "" if holm is None else f"p {fmt_p(holm)}",
+        "" if holm is None else f"p {fmt_p(holm)}{after}",
         "yes" if st.significant else "no",
     ]
 
@@ -76,7 +77,7 @@ def category_table(s: Summary) -> Table | None:
                 str(c.loss),
                 str(c.failed),
                 pct(p.estimate, 1),
-                ci_text(p.ci_low, p.ci_high, p.level),
+                ci_text(p.ci_low, p.ci_high, p.level, cat.sign_test.significant),
                 *_sign_cells(cat.sign_test),
             ]
         )
@@ -90,8 +91,8 @@ def category_table(s: Summary) -> Table | None:
         "Preference",
         "Interval",
         "Sign test",
-        "Holm-adjusted",
-        "Significant",
+        "Holm-adjusted (significant)",
+        "Significant (unadjusted, as the interval)",
     ]
     return Table("Per category", headers, rows)
 

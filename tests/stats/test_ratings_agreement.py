@@ -1,4 +1,4 @@
-"""Bradley-Terry vs a direct likelihood fit, sequential type-I error, judge agreement."""
+"""Bradley-Terry vs a direct likelihood fit, judge agreement."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import pytest
 from scipy import optimize, special
 
 from judge.stats import (
-    SequentialSignTest,
     agreement_with_truth,
     bradley_terry,
     cohen_kappa,
     cohen_kappa_interval,
-    mixture_log_evidence,
     position_bias,
     position_consistency,
 )
@@ -61,57 +59,6 @@ def test_bradley_terry_ranking_intervals_and_win_matrix() -> None:
 def test_bradley_terry_without_an_mle_says_why() -> None:
     with pytest.raises(ValueError, match="never won or tied"):
         bradley_terry(["a", "a", "b"], ["b", "c", "c"], [1.0, 1.0, 1.0], n_resamples=0)
-
-
-def _first_crossing(stream: np.ndarray, alpha: float) -> np.ndarray:
-    wins = np.cumsum(stream == 1, axis=1)
-    losses = np.cumsum(stream == -1, axis=1)
-    return np.asarray(mixture_log_evidence(wins, losses) >= math.log(1 / alpha))
-
-
-@pytest.mark.parametrize("alpha,p_tie", [(0.05, 0.0), (0.05, 0.3), (0.1, 0.1)])
-def test_sequential_type_one_error_stays_below_alpha(alpha: float, p_tie: float) -> None:
-    # 4,000 null runs of up to 1,000 verdicts, looking after every verdict.
-    rng = np.random.default_rng(21)
-    stream = rng.choice([1, -1, 0], size=(4_000, 1_000), p=[(1 - p_tie) / 2, (1 - p_tie) / 2, p_tie])
-    rejected = _first_crossing(stream, alpha).any(axis=1).mean()
-    assert rejected <= alpha
-
-
-def test_sequential_detects_a_real_effect_early_and_class_matches_vector_form() -> None:
-    rng = np.random.default_rng(3)
-    stream = rng.choice([1, -1, 0], size=(500, 1_000), p=[0.6, 0.3, 0.1])
-    crossed = _first_crossing(stream, 0.05)
-    assert crossed.any(axis=1).mean() > 0.99
-    test = SequentialSignTest(0.05, max_pairs=1_000)
-    names = {1: "win", -1: "loss", 0: "tie"}
-    for value in stream[0]:
-        if test.update(names[int(value)]) != "continue":
-            break
-    assert test.decision == "finetuned better"
-    assert test.decided_at == int(np.argmax(crossed[0])) + 1
-    assert test.calls_saved() == 200 - math.ceil(test.decided_at / 5)
-    assert test.update("loss") == "finetuned better"  # decided: later verdicts are ignored
-
-
-def test_sequential_futility_stop_and_base_side() -> None:
-    test = SequentialSignTest(0.05, max_pairs=40)
-    decisions = [test.update(r) for r in ["win", "loss"] * 20]
-    assert decisions[-1] == "no difference shown" and test.decided_at is not None
-    d = test.decided_at
-    w, lo = (d + 1) // 2, d // 2  # verdicts alternate win, loss
-    # At the stop even a clean sweep of the 40 - d pairs left cannot reach 1/alpha ...
-    assert mixture_log_evidence([w + 40 - d, w], [lo, lo + 40 - d]).max() < math.log(20)
-    # ... and one verdict earlier it still could.
-    w, lo = d // 2, (d - 1) // 2
-    assert mixture_log_evidence([w + 41 - d, w], [lo, lo + 41 - d]).max() >= math.log(20)
-    assert 1 < d < 40 and test.calls_saved() == 8 - math.ceil(d / 5)
-    base = SequentialSignTest(0.05)
-    while base.update("loss") == "continue":
-        pass
-    assert base.decision == "base better" and base.log_evidence >= math.log(20)
-    with pytest.raises(ValueError):
-        base.update("A")
 
 
 def test_cohen_kappa_by_hand_and_interval() -> None:
