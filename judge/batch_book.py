@@ -96,9 +96,7 @@ class BatchBook:
                 "INSERT INTO batch_jobs (job, round, state, created, updated) VALUES (?, ?, 'new', ?, ?)",
                 (job, round_, now, now),
             )
-            self._db.executemany(
-                "INSERT INTO batch_items (key, job) VALUES (?, ?)", [(k, job) for k in keys]
-            )
+            self._db.executemany("INSERT INTO batch_items (key, job) VALUES (?, ?)", [(k, job) for k in keys])
 
     def drop(self, job: str) -> None:
         """Forget a job that never reached the server."""
@@ -160,6 +158,6 @@ class BatchBook:
     def _set(self, job: str, **fields: str) -> None:
         names = ", ".join(f"{name} = ?" for name in fields)
         self._db.execute(
-            f"UPDATE batch_jobs SET {names}, updated = ? WHERE job = ?",  # noqa: S608  (names are ours)
+            f"UPDATE batch_jobs SET {names}, updated = ? WHERE job = ?",
             (*fields.values(), time.time(), job),
         )

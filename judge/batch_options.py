@@ -25,6 +25,9 @@ class BatchOptions(BaseModel):
     )
     poll_interval: float = Field(default=30.0, gt=0, le=3600, description="Seconds between status polls.")
     completion_window: str = Field(default="24h", description="Batch completion window (OpenAI takes 24h).")
+    max_requests: int = Field(
+        default=50_000, ge=1, le=50_000, description="Most requests in one batch (OpenAI's limit: 50,000)."
+    )
     failed: Literal["live", "batch"] = Field(
         default="live",
         description="Where requests that failed or expired in a batch are asked again: the live API, "

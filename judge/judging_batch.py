@@ -19,6 +19,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from judge.batch_book import BatchBook, Job
 from judge.batch_options import BatchOptions, batch_prices
@@ -30,7 +31,7 @@ from judge.store import Ledger, content_key
 
 __all__ = ["BatchOutcome", "BatchRun", "judge_with_batches", "prefill_ledger"]
 
-Request = tuple[str, dict[str, object]]
+Request = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class BatchOutcome:
         created: batches this run created (0 when it only resumed one).
         answered: requests answered by those batches.
         failed: requests that failed, expired or came back missing (asked again live or in a batch).
-        usage: tokens billed at the batch price for this run folder, earlier runs included.
+        usage: tokens of the batch replies this run collected (a batch submitted by a killed run is
+            billed to the run that collects it, once).
         prices: the batch prices (list prices times the price factor), None when unknown.
     """
 
@@ -65,6 +67,13 @@ class _Tally:
     created: int = 0
     answered: int = 0
     failed: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+    def add(self, usage: Usage) -> None:
+        self.usage = Usage(
+            prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
+            completion_tokens=self.usage.completion_tokens + usage.completion_tokens,
+        )
 
 
 class _Prefill:
@@ -82,14 +91,15 @@ class _Prefill:
         self.tally = _Tally()
 
     async def run(self, book: BatchBook, groups: list[list[BlindPair]]) -> None:
-        for job in book.open_jobs():
-            await self._resume(book, job)
+        await asyncio.gather(*(self._resume(book, job) for job in book.open_jobs()))
         rounds = 2 if self.options.failed == "batch" else 1
         while todo := self._todo(groups, book.tries(), rounds):
-            await self._submit(book, todo)
+            size = self.options.max_requests
+            started = [await self._submit(book, todo[i : i + size]) for i in range(0, len(todo), size)]
+            await asyncio.gather(*(self._finish(book, job, status) for job, status in started))
 
     def _todo(self, groups: list[list[BlindPair]], tries: dict[str, int], rounds: int) -> list[Request]:
-        todo: dict[str, dict[str, object]] = {}
+        todo: dict[str, dict[str, Any]] = {}
         for group in groups:
             key, request = JudgeStage.request_for(self.spec, group, self.templates, 0)
             if key not in todo and tries.get(key, 0) < rounds and self.ledger.finished(key) is None:
@@ -101,8 +111,8 @@ class _Prefill:
         for key, request in todo:
             body = chat_body(
                 self.spec.model,
-                request["messages"],  # type: ignore[arg-type]  # request_for's own shapes
-                json_schema=request["schema"],  # type: ignore[arg-type]
+                request["messages"],
+                json_schema=request["schema"],
                 temperature=self.spec.temperature,
                 max_tokens=self.spec.max_tokens,
                 seed=0,  # as JudgeStage sends it
@@ -111,7 +121,7 @@ class _Prefill:
             lines.append(json.dumps(line, ensure_ascii=False))
         return ("\n".join(lines) + "\n").encode("utf-8")
 
-    async def _submit(self, book: BatchBook, todo: list[Request]) -> None:
+    async def _submit(self, book: BatchBook, todo: list[Request]) -> tuple[str, BatchStatus]:
         keys = [key for key, _ in todo]
         round_ = book.next_round()
         job = content_key({"round": round_, "keys": keys})
@@ -125,7 +135,7 @@ class _Prefill:
         )
         book.submitted(job, status.id, status.status)
         self.tally.created += 1
-        await self._finish(book, job, status)
+        return job, status
 
     async def _resume(self, book: BatchBook, job: Job) -> None:
         if job.state == "new" or job.input_file is None:
@@ -161,13 +171,16 @@ class _Prefill:
     def _store(self, keys: list[str], lines: list[BatchLine], status: BatchStatus) -> dict[str, str | None]:
         """Each answered line into the ledger as a live reply would be; the rest marked failed."""
         why_batch = "; ".join(status.errors) or "no line in the output or error file"
-        outcomes: dict[str, str | None] = dict.fromkeys(keys, f"batch {status.id} {status.status}: {why_batch}")
+        outcomes: dict[str, str | None] = dict.fromkeys(
+            keys, f"batch {status.id} {status.status}: {why_batch}"
+        )
         for line in lines:
             if line.custom_id not in outcomes or outcomes[line.custom_id] is None:
                 continue  # not ours, or answered twice: the first answer stands
             outcomes[line.custom_id] = line.error
             if line.text is not None and self.ledger.finished(line.custom_id) is None:
                 self.ledger.finish(line.custom_id, line.text, line.usage)
+                self.tally.add(line.usage)
         for key, why in outcomes.items():
             if why is not None and self.ledger.finished(key) is None:
                 self.ledger.fail(key, why)
@@ -215,12 +228,13 @@ async def prefill_ledger(
     try:
         with BatchBook(ledger.path) as book:
             await prefill.run(book, groups)
-            usage = book.usage()
     finally:
         if own:
             await client.aclose()
     t = prefill.tally
-    return BatchOutcome(tuple(t.batch_ids), t.created, t.answered, t.failed, usage, batch_prices(prices, options))
+    return BatchOutcome(
+        tuple(t.batch_ids), t.created, t.answered, t.failed, t.usage, batch_prices(prices, options)
+    )
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from fakeserver import BatchPlan, FakeServer
 from spine import write_project
 
 from judge.batch_options import BatchOptions, batch_prices
-from judge.client import BatchClient
-from judge.errors import APIError
+from judge.config import load_config
+from judge.pipeline import run_comparison
+from judge.records import Usage
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = BatchOptions(poll_interval=0.01)
@@ -39,12 +40,10 @@ def _winners(result: Any) -> dict[str, str]:
 
 def _live_reference(tmp_path: Path, n: int) -> dict[str, str]:
     """The same project judged by the live path only (the batch must not change a verdict)."""
-    from judge.pipeline import run_comparison
-
     with FakeServer() as server:
         (tmp_path / "live").mkdir()
         config = write_project(tmp_path / "live", server.base_url, n=n)
-        run_comparison(__import__("judge.config").config.load_config(config), show_progress=False)
+        run_comparison(load_config(config), show_progress=False)
         lines = (tmp_path / "live" / "results" / "spine" / "judgments.jsonl").read_text().splitlines()
     return {row["pair_id"]: row["verdict"]["winner"] for row in map(json.loads, lines) if row["verdict"]}
 
@@ -106,27 +105,50 @@ def test_rerun_after_a_finished_batch_sends_nothing(tmp_path: Path) -> None:
         again = run(config, FAST)
         assert server.batch_api.created == 1 and server.posts == []
     assert _winners(first) == _winners(again) and again.batch.batch_ids == ()
-    assert again.batch.usage == first.batch.usage  # the batch tokens are still reported
+    assert first.batch.usage.total_tokens > 0 and again.batch.usage == Usage()  # billed once, reported once
 
 
-def test_create_that_lost_its_reply_is_found_not_repeated(tmp_path: Path) -> None:
-    """A create whose reply was lost is looked up by its input file before any retry."""
-    import asyncio
-
-    async def scenario(url: str) -> tuple[str, str]:
-        async with BatchClient(base_url=url) as client:
-            fid = await client.upload(b'{"custom_id": "x", "method": "POST", "url": "/v1/chat/completions", '
-                                      b'"body": {"model": "m", "messages": []}}\n')
-            first = await client.create(fid)
-            found = await client.find(fid)
-            assert found is not None
-            with pytest.raises(APIError, match="no such file"):
-                await client.create("file-missing")
-            return first.id, found.id
-
+def test_create_whose_reply_is_lost_is_found_not_repeated(tmp_path: Path) -> None:
+    """The server makes the batch but the connection drops: the client finds it by its input file."""
     with FakeServer() as server:
-        made, found = asyncio.run(scenario(server.base_url))
-        assert made == found and server.batch_api.created == 1
+        server.batch_api.plan(BatchPlan(create_drop=True))
+        config = write_project(tmp_path, server.base_url, n=20)
+        result = run(config, FAST)
+        assert server.batch_api.created == 1 and _chat_posts(server) == []
+    assert result.batch.created == 1 and len(result.batch.batch_ids) == 1
+    assert all(j.status == "ok" for j in result.judgments.values())
+
+
+def test_large_runs_are_split_into_several_batches(tmp_path: Path) -> None:
+    with FakeServer() as server:
+        config = write_project(tmp_path, server.base_url, n=40)
+        result = run(config, BatchOptions(poll_interval=0.01, max_requests=3))
+        assert server.batch_api.created == 3 and _chat_posts(server) == []
+    assert result.batch.answered == 8 and len(set(result.batch.batch_ids)) == 3
+
+
+def test_killed_while_creating_the_rerun_finds_the_batch(tmp_path: Path) -> None:
+    """SIGKILL after the batch exists on the server but before its id reached the ledger."""
+    with FakeServer() as server:
+        server.batch_api.plan(BatchPlan(create_stall=3))
+        config = write_project(tmp_path, server.base_url, n=20)
+        proc = _driver(config, 0.01)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.batch_api.created == 0:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert _jobs(tmp_path) == [("uploaded", None)]
+        rerun = _driver(config, 0.01)
+        assert rerun.wait(timeout=120) == 0, (tmp_path / "driver.log").read_text()
+        assert server.batch_api.created == 1 and _chat_posts(server) == []
+    out = json.loads((tmp_path / "results" / "spine" / "batch_run.json").read_text())
+    assert out["created"] == 0 and out["answered"] == 4 and len(out["verdicts"]) == 20
+
+
+def _jobs(tmp_path: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(tmp_path / "results" / "spine" / "ledger.sqlite") as db:
+        return db.execute("SELECT state, batch_id FROM batch_jobs").fetchall()
 
 
 def _driver(config: Path, poll: float) -> subprocess.Popen[bytes]:
@@ -134,7 +156,9 @@ def _driver(config: Path, poll: float) -> subprocess.Popen[bytes]:
     with (config.parent / "driver.log").open("ab") as log:
         return subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "batch_driver.py"), str(config), str(poll)],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
 
 
@@ -150,9 +174,8 @@ def test_thousand_pairs_survive_kill_9_while_polling(tmp_path: Path) -> None:
         assert proc.poll() is None, (tmp_path / "driver.log").read_text()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        with sqlite3.connect(tmp_path / "results" / "spine" / "ledger.sqlite") as db:
-            (batch_id,) = db.execute("SELECT batch_id FROM batch_jobs").fetchone()
-        assert server.batch_api.batches[batch_id]["status"] == "in_progress"
+        [(state, batch_id)] = _jobs(tmp_path)
+        assert state == "submitted" and server.batch_api.batches[batch_id]["status"] == "in_progress"
         rerun = _driver(config, 0.001)
         assert rerun.wait(timeout=120) == 0, (tmp_path / "driver.log").read_text()
         assert server.batch_api.created == 1  # never a second submission

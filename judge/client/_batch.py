@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import httpx
 import openai
@@ -27,7 +27,7 @@ __all__ = ["TERMINAL", "BatchClient", "BatchLine", "BatchStatus", "chat_body"]
 T = TypeVar("T")
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 """Batch statuses after which nothing more will happen."""
-_ENDPOINT = "/v1/chat/completions"
+_ENDPOINT: Final[Literal["/v1/chat/completions"]] = "/v1/chat/completions"
 
 
 def chat_body(
@@ -120,7 +120,9 @@ def parse_line(line: str) -> BatchLine:
     except (KeyError, IndexError, TypeError):
         return BatchLine(custom_id, None, Usage(), "batch reply without a message")
     got = body.get("usage") or {}
-    usage = Usage(prompt_tokens=got.get("prompt_tokens", 0), completion_tokens=got.get("completion_tokens", 0))
+    usage = Usage(
+        prompt_tokens=got.get("prompt_tokens", 0), completion_tokens=got.get("completion_tokens", 0)
+    )
     return BatchLine(custom_id, text, usage)
 
 

@@ -10,7 +10,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from fakeserver._batches import BatchAPI
 from fakeserver._actions import (
     Action,
     Auto,
@@ -27,6 +26,7 @@ from fakeserver._actions import (
     verdict_payload,
     wrap,
 )
+from fakeserver._batches import BatchAPI
 
 __all__ = ["FakeServer"]
 
