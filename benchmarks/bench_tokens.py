@@ -139,22 +139,21 @@ def measure(encoding: str, groups: list[list[BlindPair]], rationales: list[str])
 
 def report(encoding: str, m: dict[str, float]) -> str:
     """The figures as text."""
-    prompt = m["items"] + m["instructions"] + m["schema"]
-    fixed = m["instructions"] + m["schema"]
-    over = m["reply"] - m["rationale"]
-    wire = m["instructions"] + m["schema_spaced"]
+    items, said, schema, wire_schema = m["items"], m["instructions"], m["schema"], m["schema_spaced"]
+    prompt = items + said + schema
+    fixed, wire = said + schema, said + wire_schema
     return "\n".join(
         [
             f"[{encoding}] prompt tokens per comparison: {prompt:.0f}"
-            f" (messages {m['items'] + m['instructions']:.0f} + response_format schema {m['schema']:.0f})",
-            f"  item tokens (prompt + both outputs): {m['items']:.0f}",
-            f"  fixed overhead: {fixed:.0f} = {fixed / m['items']:.0%} of item tokens"
-            f" ({fixed / prompt:.0%} of the prompt); instructions+ids {m['instructions']:.0f}"
-            f" = {m['instructions'] / m['items']:.0%}, schema {m['schema']:.0f} = {m['schema'] / m['items']:.0%}",
-            f"  (schema with json.dumps spacing, as on the wire: {m['schema_spaced']:.0f} tokens; fixed overhead"
-            f" then {wire:.0f} = {wire / m['items']:.0%} of item tokens)",
+            f" (messages {items + said:.0f} + response_format schema {schema:.0f})",
+            f"  item tokens (prompt + both outputs): {items:.0f}",
+            f"  fixed overhead: {fixed:.0f} = {fixed / items:.0%} of item tokens ({fixed / prompt:.0%} of"
+            f" the prompt); instructions+ids {said:.0f} = {said / items:.0%}, schema {schema:.0f}"
+            f" = {schema / items:.0%}",
+            f"  schema with json.dumps spacing (as on the wire): {wire_schema:.0f} tokens; fixed overhead"
+            f" then {wire:.0f} = {wire / items:.0%} of item tokens",
             f"  reply per comparison: {m['reply']:.0f} tokens, rationale {m['rationale']:.0f},"
-            f" format overhead {over:.0f} (everything but the rationale text)",
+            f" format overhead {m['reply'] - m['rationale']:.0f} (everything but the rationale text)",
         ]
     )
 
