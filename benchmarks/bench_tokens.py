@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import bpe_openai
+import bpe_openai  # type: ignore[import-untyped]  # ships no stubs
 
 from judge.blind import batches, make_pairs
 from judge.client import chat_body

@@ -175,7 +175,8 @@ def test_thousand_pairs_survive_kill_9_while_polling(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         [(state, batch_id)] = _jobs(tmp_path)
-        assert state == "submitted" and server.batch_api.batches[batch_id]["status"] == "in_progress"
+        assert state == "submitted" and batch_id is not None
+        assert server.batch_api.batches[batch_id]["status"] == "in_progress"
         rerun = _driver(config, 0.001)
         assert rerun.wait(timeout=120) == 0, (tmp_path / "driver.log").read_text()
         assert server.batch_api.created == 1  # never a second submission
@@ -185,7 +186,8 @@ def test_thousand_pairs_survive_kill_9_while_polling(tmp_path: Path) -> None:
     assert out["answered"] == 193 and out["failed"] == 7 and len(live) == 7 + 2
     assert len(out["verdicts"]) == 1000 and set(out["verdicts"].values()) <= {"A", "B", "tie"}
     assert out["batch_cost"] > 0
+    assert out["batch_cost"] == pytest.approx(PRICES.cost(Usage(**out["batch_usage"])) / 2)
 
 
 def _polls(server: FakeServer, n: int) -> bool:
-    return sum(r["method"] == "GET" and "/batches/" in r["path"] for r in server.requests) >= n
+    return sum(bool(r["method"] == "GET" and "/batches/" in r["path"]) for r in server.requests) >= n

@@ -8,6 +8,7 @@ taken as ours.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -194,8 +195,10 @@ class BatchClient:
             APIError: the batch could not be created (and none exists for this file).
         """
         for attempt in range(1, self.retry.attempts + 1):
-            if attempt > 1 and (found := await self.find(input_file_id)) is not None:
-                return found
+            if attempt > 1:
+                await asyncio.sleep(min(self.retry.initial * 2 ** (attempt - 2), self.retry.maximum))
+                if (found := await self.find(input_file_id)) is not None:
+                    return found
             try:
                 batch = await self._sdk.batches.create(
                     input_file_id=input_file_id,

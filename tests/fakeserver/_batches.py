@@ -146,7 +146,8 @@ class BatchAPI:
         fields: dict[str, tuple[str, bytes]] = {}
         for part in msg.iter_parts():
             name = part.get_param("name", header="content-disposition") or ""
-            fields[str(name)] = (part.get_filename() or "", part.get_payload(decode=True) or b"")
+            payload = part.get_payload(decode=True)
+            fields[str(name)] = (part.get_filename() or "", payload if isinstance(payload, bytes) else b"")
         filename, content = fields["file"]
         return self._new_file(content.decode(), fields["purpose"][1].decode(), filename)
 
