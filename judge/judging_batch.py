@@ -23,42 +23,16 @@ from typing import Any
 
 from judge.batch_book import BatchBook, Job
 from judge.batch_options import BatchOptions, batch_prices
+from judge.batch_outcome import BatchOutcome
 from judge.client import BatchClient, BatchLine, BatchStatus, ChatClient, Prices, RetryPolicy, chat_body
 from judge.config import JudgeSpec
 from judge.judging import ChatLike, JudgeStage, Templates
 from judge.records import BlindPair, Judgment, Usage
 from judge.store import Ledger, content_key
 
-__all__ = ["BatchOutcome", "BatchRun", "judge_with_batches", "prefill_ledger"]
+__all__ = ["BatchRun", "judge_with_batches", "prefill_ledger"]
 
 Request = tuple[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    """What batch mode did in this run.
-
-    Attributes:
-        batch_ids: batches polled or created by this run, in order.
-        created: batches this run created (0 when it only resumed one).
-        answered: requests answered by those batches.
-        failed: requests that failed, expired or came back missing (asked again live or in a batch).
-        usage: tokens of the batch replies this run collected (a batch submitted by a killed run is
-            billed to the run that collects it, once).
-        prices: the batch prices (list prices times the price factor), None when unknown.
-    """
-
-    batch_ids: tuple[str, ...] = ()
-    created: int = 0
-    answered: int = 0
-    failed: int = 0
-    usage: Usage = field(default_factory=Usage)
-    prices: Prices | None = None
-
-    @property
-    def cost(self) -> float | None:
-        """Cost of the batched tokens at the batch price (None when prices are unknown)."""
-        return None if self.prices is None else self.prices.cost(self.usage)
 
 
 @dataclass
@@ -233,7 +207,13 @@ async def prefill_ledger(
             await client.aclose()
     t = prefill.tally
     return BatchOutcome(
-        tuple(t.batch_ids), t.created, t.answered, t.failed, t.usage, batch_prices(prices, options)
+        tuple(t.batch_ids),
+        t.created,
+        t.answered,
+        t.failed,
+        t.usage,
+        batch_prices(prices, options),
+        options.price_factor,
     )
 
 
