@@ -21,9 +21,10 @@ from batch_driver import PRICES, run
 from fakeserver import BatchPlan, FakeServer
 from spine import write_project
 
+from judge import cli
 from judge.batch_options import BatchOptions, batch_prices
-from judge.config import load_config
-from judge.pipeline import run_comparison
+from judge.config import JudgeSpec, load_config
+from judge.pipeline import DryRun, run_comparison
 from judge.records import Usage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,3 +192,23 @@ def test_thousand_pairs_survive_kill_9_while_polling(tmp_path: Path) -> None:
 
 def _polls(server: FakeServer, n: int) -> bool:
     return sum(bool(r["method"] == "GET" and "/batches/" in r["path"]) for r in server.requests) >= n
+
+
+@pytest.mark.skipif("mode" not in JudgeSpec.model_fields, reason="[judge] mode not wired into config.py yet")
+def test_judge_run_batch_flag_reports_the_batch_price(tmp_path: Path) -> None:
+    """`judge run --batch` through the real CLI; the dry run and the summary at the batch price."""
+    prices = "price_input_per_mtok = 2.5\nprice_output_per_mtok = 10.0\n[judge.batch]\npoll_interval = 0.01\n"
+    with FakeServer() as server:
+        server.batch_api.plan(BatchPlan(errors=2))
+        config = write_project(tmp_path, server.base_url, n=40, judge_extra=prices)
+        live = load_config(config)
+        batch = live.model_copy(update={"judge": live.judge.model_copy(update={"mode": "batch"})})
+        dry_live, dry_batch = (run_comparison(c, dry_run=True, show_progress=False) for c in (live, batch))
+        assert cli.main(["run", str(config), "--batch", "--no-progress", "--json"]) == 0
+        assert server.batch_api.created == 1 and len(_chat_posts(server)) == 2
+    assert isinstance(dry_live, DryRun) and isinstance(dry_batch, DryRun)
+    assert dry_live.cost_usd is not None and dry_batch.cost_usd == pytest.approx(dry_live.cost_usd / 2)
+    summary = json.loads((tmp_path / "results" / "spine" / "summary.json").read_text())
+    done = summary["extras"]["batch"]
+    assert done["answered"] == 6 and done["failed_then_reasked"] == 2 and done["price_factor"] == 0.5
+    assert summary["usage"]["cost_usd"] > done["cost_usd"] > 0  # two live calls at list price on top
