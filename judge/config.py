@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from judge.batch_options import BatchOptions
 from judge.errors import ConfigError
 from judge.specs import ModelSpec
 
@@ -68,6 +69,10 @@ class JudgeSpec(_Section):
         default=None, ge=0, description="USD per 1M completion tokens."
     )
     prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
+    mode: Literal["live", "batch"] = Field(
+        default="live", description="batch: the OpenAI Batch API answers first calls (batch price, <24 h)."
+    )
+    batch: BatchOptions = Field(default_factory=BatchOptions, description="[judge.batch] settings.")
 
 
 class StatsOptions(_Section):

@@ -22,6 +22,8 @@ import pandas as pd
 from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.audit import audit_rows
+from judge.batch_options import batch_prices
+from judge.batch_outcome import BatchOutcome, billed
 from judge.blind import batches, make_pairs
 from judge.client import ChatClient, Prices, RetryPolicy, resolve_endpoint
 from judge.config import JudgeSpec, RunConfig
@@ -127,6 +129,7 @@ def _estimate(
         1 for g in groups if ledger.finished(JudgeStage.request_for(config.judge, g, templates, 0)[0])
     )
     prices = _prices(config)
+    prices = batch_prices(prices, config.judge.batch) if config.judge.mode == "batch" else prices
     cost = (
         None
         if prices is None
@@ -157,7 +160,7 @@ async def _judge(
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
-) -> tuple[dict[str, Judgment], JudgeStage]:
+) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None]:
     j = spec
     own = client is None
     client = client or ChatClient(
@@ -169,11 +172,20 @@ async def _judge(
         retry=RetryPolicy(attempts=j.max_retries + 1, initial=j.backoff, jitter=j.backoff),
         prices=_prices(config),
     )
+    batch = None
+    if j.mode == "batch":  # the Batch API answers first calls into the ledger; the stage finds them there
+        from judge.batch_progress import BatchProgress
+        from judge.judging_batch import prefill_ledger
+
+        with BatchProgress(enabled=show_progress) as shown:
+            batch = await prefill_ledger(
+                groups, ledger, j, templates, j.batch, prices=_prices(config), on_status=shown.update
+            )
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=_prices(config)) as bar:
         stage = JudgeStage(client, ledger, j, templates, on_call=bar.advance)
         client.on_retry = bar.retry
         try:
-            return await stage.run(groups), stage
+            return await stage.run(groups), stage, batch
         finally:
             if own:
                 await client.aclose()
@@ -214,10 +226,11 @@ def run_comparison(
         write_jsonl(run_dir / "pairs.jsonl", pairs)
         write_jsonl(run_dir / "key.jsonl", keys)
         with _judge_endpoint(config) as spec:
-            judgments, stage = asyncio.run(
+            judgments, stage, batch = asyncio.run(
                 _judge(config, spec, groups, ledger, templates, show_progress, client)
             )
-    return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras)
+    check_extras = check_extras if batch is None else {**check_extras, "batch": batch.extras()}
+    return _finish(config, items, gens, pairs, keys, judgments, stage, decided, check_extras, batch)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -236,18 +249,19 @@ def _finish(
     stage: JudgeStage,
     decided: dict[str, tuple[Result, str]],
     extras: dict[str, Any],
+    batch: BatchOutcome | None = None,
 ) -> CompareResult:
     run_dir = config.run_dir
     write_jsonl(run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in pairs if p.pair_id in judgments])
     outcomes = aggregate.build_outcomes(items, keys, judgments, decided)
     extras = {**extras, **truth_extras(outcomes, gens)}
-    prices = _prices(config)
+    tokens, cost = billed(stage.usage, _prices(config), batch)
     usage = UsageSummary(
         calls=stage.calls,
         cached_calls=stage.cached_calls,
-        prompt_tokens=stage.usage.prompt_tokens,
-        completion_tokens=stage.usage.completion_tokens,
-        cost_usd=None if prices is None else prices.cost(stage.usage),
+        prompt_tokens=tokens.prompt_tokens,
+        completion_tokens=tokens.completion_tokens,
+        cost_usd=cost,
     )
     labels = Counter(j.verdict.winner for j in judgments.values() if j.verdict)
     facts = RunFacts(
