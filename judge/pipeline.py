@@ -27,6 +27,7 @@ from judge.batch_outcome import BatchOutcome, billed
 from judge.blind import batches, make_pairs
 from judge.client import ChatClient, Prices, RetryPolicy, resolve_endpoint
 from judge.config import JudgeSpec, RunConfig
+from judge.errors import ConfigError
 from judge.judging import JudgeStage, Templates, render_messages
 from judge.progress import JudgeProgress
 from judge.records import (
@@ -206,6 +207,8 @@ def run_comparison(
         A CompareResult, or a DryRun estimate.
     """
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
+    if config.judge.mode == "batch" and config.judge.bundled is not None:
+        raise ConfigError('[judge] mode = "batch" needs a server with the Batch API, not a bundled judge')
     if not dry_run and client is None and config.judge.bundled is None:  # a missing key, before writing
         resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
     run_dir = config.run_dir

@@ -24,6 +24,7 @@ from spine import write_project
 from judge import cli
 from judge.batch_options import BatchOptions, batch_prices
 from judge.config import JudgeSpec, load_config
+from judge.errors import ConfigError
 from judge.pipeline import DryRun, run_comparison
 from judge.records import Usage
 
@@ -212,3 +213,11 @@ def test_judge_run_batch_flag_reports_the_batch_price(tmp_path: Path) -> None:
     done = summary["extras"]["batch"]
     assert done["answered"] == 6 and done["failed_then_reasked"] == 2 and done["price_factor"] == 0.5
     assert summary["usage"]["cost_usd"] > done["cost_usd"] > 0  # two live calls at list price on top
+
+
+@pytest.mark.skipif("mode" not in JudgeSpec.model_fields, reason="[judge] mode not wired into config.py yet")
+def test_batch_mode_refuses_a_bundled_judge(tmp_path: Path) -> None:
+    config = load_config(write_project(tmp_path, "http://127.0.0.1:9/v1", judge_extra='bundled = "qwen"'))
+    config = config.model_copy(update={"judge": config.judge.model_copy(update={"mode": "batch"})})
+    with pytest.raises(ConfigError, match="Batch API"):
+        run_comparison(config, dry_run=True, show_progress=False)
