@@ -62,6 +62,7 @@ def _share(text: str) -> float:
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run (or resume) a blind comparison from a TOML config")
     p.add_argument("config", type=Path)
+    p.add_argument("--batch", action="store_true", help="judge via the OpenAI Batch API (half price, <24 h)")
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -121,6 +122,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     overrides = {k: v for k, v in (("base_url", args.judge_base_url), ("model", args.judge_model)) if v}
+    overrides |= {"mode": "batch"} if args.batch else {}
     if overrides:
         config = config.model_copy(update={"judge": config.judge.model_copy(update=overrides)})
     if args.limit:

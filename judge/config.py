@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from judge.batch_options import BatchOptions
 from judge.errors import ConfigError, redact_url
 from judge.specs import ModelSpec
 
@@ -76,6 +77,10 @@ class JudgeSpec(_Section):
         default=None, ge=0, description="USD per 1M completion tokens."
     )
     prompts: Path | None = Field(default=None, description="Folder of templates overriding prompts/.")
+    mode: Literal["live", "batch"] = Field(
+        default="live", description="batch: the OpenAI Batch API answers first calls (batch price, <24 h)."
+    )
+    batch: BatchOptions = Field(default_factory=BatchOptions, description="[judge.batch] settings.")
     max_output_chars: int = Field(
         default=20_000,
         ge=200,

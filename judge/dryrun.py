@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from judge.backends import cache_keys
+from judge.batch_options import batch_prices
 from judge.client import ChatReply, resolve_endpoint
 from judge.config import RunConfig
 from judge.endpoint import judge_spec, prices
@@ -166,6 +167,8 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
         asyncio.run(stage.run(groups))
     price = prices(config)
+    if config.judge.mode == "batch":  # first calls go to the Batch API, at its price
+        price = batch_prices(price, config.judge.batch)
     cost = None if price is None else price.cost(stage.new_usage)
     return DryRun(
         pairs=sum(len(g) for g in groups),

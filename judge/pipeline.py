@@ -21,6 +21,8 @@ import pandas as pd
 from judge import aggregate
 from judge.aggregate import RunFacts
 from judge.audit import audit_rows
+from judge.batch_options import batch_prices
+from judge.batch_outcome import BatchOutcome
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
 from judge.dryrun import DryRun, estimate
@@ -30,7 +32,7 @@ from judge.judging import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.prepare import Prepared, prepare, read_inputs
 from judge.progress import JudgeProgress
-from judge.records import ROLES, BlindPair, Judgment, Outcome
+from judge.records import ROLES, BlindPair, Judgment, Outcome, Usage
 from judge.runstate import (
     guard_settings,
     now_iso,
@@ -101,13 +103,23 @@ async def _judge(
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
-) -> tuple[dict[str, Judgment], JudgeStage]:
+) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None]:
+    batch = None
+    if config.judge.mode == "batch":  # the Batch API answers first calls into the ledger
+        from judge.batch_progress import BatchProgress
+        from judge.judging_batch import prefill_ledger
+
+        spec = judge_spec(config)
+        with BatchProgress(enabled=show_progress) as shown:
+            batch = await prefill_ledger(
+                groups, ledger, spec, templates, spec.batch, prices=prices(config), on_status=shown.update
+            )
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
         judge: ChatClient | LazyJudge = client if client is not None else LazyJudge(config)
         stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
         judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
-            return await stage.run(groups), stage
+            return await stage.run(groups), stage, batch
         finally:
             if client is None:  # a client handed in stays open for its owner
                 await judge.aclose()
@@ -144,6 +156,8 @@ def run_comparison(
     started = now_iso()
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
     templates = Templates.load(config.judge.prompts, config.judge.criteria)
+    if config.judge.mode == "batch" and config.judge.bundled is not None:
+        raise ConfigError('[judge] mode = "batch" needs a server with the Batch API, not a bundled judge')
     if dry_run:
         return estimate(config, items, files, templates)
     if client is None and config.judge.bundled is None:  # a missing key, before writing
@@ -161,10 +175,11 @@ def run_comparison(
                 raise
             _snapshot(config, templates, prep)
             before = previously_failed(run_dir)
-            judgments, stage = asyncio.run(
+            judgments, stage, batch = asyncio.run(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
-        return _finish(config, prep, judgments, stage, before, started)
+            batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
+        return _finish(config, prep, judgments, stage, before, started, batch, batched)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -173,18 +188,43 @@ def _judge_where(config: RunConfig) -> str:
     return redact_url(config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)")
 
 
-def _usage(config: RunConfig, stage: JudgeStage) -> UsageSummary:
-    price = prices(config)
+def _batched_usage(ledger: Ledger) -> Usage:
+    from judge.batch_book import BatchBook
+
+    with BatchBook(ledger.path) as book:
+        return book.usage()
+
+
+def _usage(
+    config: RunConfig, stage: JudgeStage, batch: BatchOutcome | None = None, batched: Usage | None = None
+) -> UsageSummary:
+    """Whole-run and this invocation's tokens and cost; calls the Batch API answered at its price.
+
+    ``batched`` is every call of the run folder answered by a batch (its tokens are part of the
+    stage's whole-run usage, where they show as cached); ``batch`` is what this invocation collected.
+    """
+    price, batched = prices(config), batched or Usage()
+    batch_price = batch_prices(price, config.judge.batch)
+    whole, now = stage.usage, stage.new_usage
+    live = Usage(prompt_tokens=whole.prompt_tokens - batched.prompt_tokens,
+                 completion_tokens=whole.completion_tokens - batched.completion_tokens)  # fmt: skip
+    collected = batch.usage if batch is not None else Usage()
+    new = Usage(prompt_tokens=now.prompt_tokens + collected.prompt_tokens,
+                completion_tokens=now.completion_tokens + collected.completion_tokens)  # fmt: skip
+    total_cost = new_cost = None
+    if price is not None and batch_price is not None:
+        total_cost = price.cost(live) + batch_price.cost(batched)
+        new_cost = price.cost(stage.new_usage) + batch_price.cost(collected)
     return UsageSummary(
         calls=stage.calls,
         cached_calls=stage.cached_calls,
         prompt_tokens=stage.usage.prompt_tokens,
         completion_tokens=stage.usage.completion_tokens,
-        cost_usd=None if price is None else price.cost(stage.usage),
-        new_calls=stage.calls - stage.cached_calls,
-        new_prompt_tokens=stage.new_usage.prompt_tokens,
-        new_completion_tokens=stage.new_usage.completion_tokens,
-        new_cost_usd=None if price is None else price.cost(stage.new_usage),
+        cost_usd=total_cost,
+        new_calls=stage.calls - stage.cached_calls + (batch.answered if batch is not None else 0),
+        new_prompt_tokens=new.prompt_tokens,
+        new_completion_tokens=new.completion_tokens,
+        new_cost_usd=new_cost,
     )
 
 
@@ -195,6 +235,8 @@ def _finish(
     stage: JudgeStage,
     before: set[str],
     started: str,
+    batch: BatchOutcome | None = None,
+    batched: Usage | None = None,
 ) -> CompareResult:
     run_dir = config.run_dir
     write_jsonl(
@@ -202,7 +244,9 @@ def _finish(
     )
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
     extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
-    usage = _usage(config, stage)
+    if batch is not None:
+        extras["batch"] = batch.extras()
+    usage = _usage(config, stage, batch, batched)
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},

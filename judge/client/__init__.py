@@ -13,11 +13,16 @@ Example::
         print(reply.text, client.totals.cost)
 """
 
+from judge.client._batch import TERMINAL, BatchClient, BatchLine, BatchStatus, chat_body
 from judge.client._chat import ChatClient, resolve_endpoint
 from judge.client._records import ChatReply, FormatMode, Prices, Totals
 from judge.client._retry import RetryEvent, RetryPolicy
 
 __all__ = [
+    "TERMINAL",
+    "BatchClient",
+    "BatchLine",
+    "BatchStatus",
     "ChatClient",
     "ChatReply",
     "FormatMode",
@@ -25,5 +30,6 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "Totals",
+    "chat_body",
     "resolve_endpoint",
 ]

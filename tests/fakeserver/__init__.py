@@ -21,6 +21,9 @@ answered 400 before the script is looked at, so it consumes no action.
   ``"plain"``, ``"prose"`` (JSON inside prose), ``"fenced"`` (inside a json code fence) or
   ``"not_json"``; ``missing`` drops the last N ids, ``extra`` adds N unknown ids, ``duplicate``
   repeats the first N verdicts.
+
+``server.batch_api`` answers ``/v1/files`` and ``/v1/batches`` (the Batch API), each batch moving
+one state per poll as a queued :class:`BatchPlan` says (see ``_batches.py``).
 """
 
 from fakeserver._actions import (
@@ -35,12 +38,15 @@ from fakeserver._actions import (
     default_policy,
     parse_comparisons,
 )
+from fakeserver._batches import BatchAPI, BatchPlan
 from fakeserver._server import FakeServer
 
 __all__ = [
     "DEFAULT_CRITERIA",
     "Action",
     "Auto",
+    "BatchAPI",
+    "BatchPlan",
     "Content",
     "Drop",
     "Fail",

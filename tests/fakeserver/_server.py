@@ -27,6 +27,7 @@ from fakeserver._actions import (
     verdict_payload,
     wrap,
 )
+from fakeserver._batches import BatchAPI
 
 __all__ = ["FakeServer"]
 
@@ -57,6 +58,7 @@ class FakeServer:
         self._conns: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.batch_api = BatchAPI(self.policy)  # /v1/files and /v1/batches (fakeserver/_batches.py)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeServer:
@@ -184,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._log(None)
+        if self.fake.batch_api.handle(self, "GET", b""):
+            return
         if self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": "fake-judge", "object": "model", "created": 0,
                                                           "owned_by": "fake"}]})
@@ -192,8 +196,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self.fake.batch_api.handle(self, "POST", raw):
+            self._log(None)
+            return
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
             body = None
         self._log(body)
