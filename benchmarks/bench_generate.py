@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from judge.backends import open_backend
-from judge.backends.hf import HFBackend, render_prompts
-from judge.bundled import bundled_model_path
 from judge.checks.procedural import generate_problems
+from judge.generation.backends import open_backend
+from judge.generation.backends.hf import HFBackend, render_prompts
+from judge.generation.bundled import bundled_model_path
 from judge.records import PromptItem
 from judge.specs import GenerationParams, ModelSpec
 

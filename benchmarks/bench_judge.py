@@ -23,7 +23,7 @@ from fakeserver import FakeServer
 
 from judge.client import ChatClient, RetryPolicy
 from judge.config import JudgeSpec
-from judge.judging import JudgeStage, Templates
+from judge.judging.stage import JudgeStage, Templates
 from judge.records import BlindPair
 from judge.store import Ledger
 

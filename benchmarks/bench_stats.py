@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from judge import inference
+from judge.aggregation import inference
 from judge.config import StatsOptions
 from judge.stats import (
     ClusterCounts,

@@ -30,10 +30,10 @@ from typing import Any
 
 import bpe_openai  # type: ignore[import-untyped]  # ships no stubs
 
-from judge.blind import batches, make_pairs
 from judge.client import chat_body
 from judge.config import JudgeSpec
-from judge.judging import JudgeStage, Templates
+from judge.judging.blind import batches, make_pairs
+from judge.judging.stage import JudgeStage, Templates
 from judge.records import BlindPair, Generation, PromptItem, Role
 
 DATA = Path("/work/shared/data/alpaca_eval")

@@ -13,8 +13,8 @@ from __future__ import annotations
 from judge.api import compare, plan, stats_for_file
 from judge.config import RunConfig, load_config
 from judge.errors import APIError, ConfigError, InputError, JudgeError, ParseError
-from judge.pipeline import CompareResult, DryRun
 from judge.records import AuditRow, BlindKey, BlindPair, Generation, Judgment, Outcome, PromptItem, Verdict
+from judge.run.pipeline import CompareResult, DryRun
 from judge.summary import Summary
 
 __all__ = [

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from judge import aggregate, stats
-from judge.aggregate import RunFacts
+from judge import stats
+from judge.aggregation import aggregate
+from judge.aggregation.aggregate import RunFacts
 from judge.config import RunConfig, StatsOptions, config_from_dict, load_config
 from judge.errors import ConfigError
-from judge.pipeline import CompareResult, DryRun, run_comparison
+from judge.run.pipeline import CompareResult, DryRun, run_comparison
 from judge.summary import Summary
 
 __all__ = ["compare", "plan", "stats_for_file"]
@@ -69,7 +70,7 @@ def stats_for_file(
         level: confidence level of the Wilson rates.
         margin: net win rate below which a difference is negligible (default StatsOptions').
     """
-    from judge.verdict_files import file_models, load_verdicts
+    from judge.imports.verdict_files import file_models, load_verdicts
 
     _share("alpha", alpha)
     _share("level", level)
@@ -96,7 +97,7 @@ def _share(name: str, value: float) -> None:
 
 def _external_extras(path: Path) -> dict[str, Any]:
     """AlpacaEval's own preference and SE for its annotation files, shown beside ours."""
-    from judge import verdict_files
+    from judge.imports import verdict_files
 
     if not verdict_files.is_alpaca_eval(path):
         return {}

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from judge.batch_options import BatchOptions
 from judge.errors import ConfigError, redact_url
+from judge.judging.batch_options import BatchOptions
 from judge.specs import ModelSpec
 
 __all__ = [
@@ -40,12 +40,12 @@ DEFAULT_CRITERIA = ("correctness", "reasoning_quality", "completeness", "mathema
 def prompts_dir() -> Path:
     """The folder holding the judge prompt templates shipped inside the package.
 
-    ``judge/prompts/`` is package data (it is in the wheel); the repository's top-level
+    ``judge/judging/prompts/`` is package data (it is in the wheel); the repository's top-level
     ``prompts/`` is a link to it, the place to read and edit them.
     """
     from importlib.resources import as_file, files
 
-    with as_file(files("judge") / "prompts") as folder:  # a real folder for regular installs
+    with as_file(files("judge.judging") / "prompts") as folder:  # a real folder for regular installs
         return Path(folder)
 
 

@@ -57,8 +57,8 @@ def convert_to_gguf(model: Any, tok: Any, peft_dir: Path, out_file: Path) -> Pat
 if __name__ == "__main__":
     # python scripts/lora_gguf.py PEFT_DIR OUT.gguf : convert an adapter trained on the bundled model.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from judge.backends.hf import load_model
-    from judge.bundled import bundled_model_path
+    from judge.generation.backends.hf import load_model
+    from judge.generation.bundled import bundled_model_path
 
     m, t = load_model(bundled_model_path("qwen2.5-coder-0.5b"), dtype="bfloat16")
     print(convert_to_gguf(m, t, Path(sys.argv[1]), Path(sys.argv[2])))

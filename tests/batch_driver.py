@@ -2,7 +2,7 @@
 
 Usage: ``python tests/batch_driver.py RUN.toml POLL_SECONDS [FAILED]`` writes ``batch_run.json``
 (verdict per pair id, batch outcome) into the run folder. The inputs are made exactly as
-``judge.pipeline.run_comparison`` makes them: read, checked, blinded, batched.
+``judge.run.pipeline.run_comparison`` makes them: read, checked, blinded, batched.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 from typing import Literal, cast
 
-from judge.batch_options import BatchOptions
-from judge.batch_progress import BatchProgress
-from judge.blind import batches, make_pairs
+from judge.checks.stage import apply_checks
 from judge.client import Prices
 from judge.config import load_config
-from judge.judging import Templates
-from judge.judging_batch import BatchRun, judge_with_batches
-from judge.pipeline import read_inputs
-from judge.screen import apply_checks
+from judge.judging.batch import BatchRun, judge_with_batches
+from judge.judging.batch_options import BatchOptions
+from judge.judging.batch_progress import BatchProgress
+from judge.judging.blind import batches, make_pairs
+from judge.judging.stage import Templates
+from judge.run.pipeline import read_inputs
 from judge.store import Ledger
 
 PRICES = Prices(2.50, 10.00)  # list prices of the test: the batch is billed at half

@@ -17,8 +17,8 @@ from spine import FT_FILE, write_project
 
 from judge.cli import main
 from judge.config import load_config
-from judge.pipeline import CompareResult, run_comparison
-from judge.report import read_audit
+from judge.reporting import read_audit
+from judge.run.pipeline import CompareResult, run_comparison
 
 COLLAPSED = "," * 80
 

@@ -22,11 +22,11 @@ from fakeserver import BatchPlan, FakeServer
 from spine import write_project
 
 from judge import cli
-from judge.batch_options import BatchOptions, batch_prices
 from judge.config import JudgeSpec, load_config
 from judge.errors import ConfigError
-from judge.pipeline import DryRun, run_comparison
+from judge.judging.batch_options import BatchOptions, batch_prices
 from judge.records import Usage
+from judge.run.pipeline import DryRun, run_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = BatchOptions(poll_interval=0.01)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from judge.blind import batches, first_a_role, make_pairs, pair_id, unblind
+from judge.judging.blind import batches, first_a_role, make_pairs, pair_id, unblind
 from judge.records import Generation, PromptItem, Role
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from judge.conclusion import judge_caveats
+from judge.reporting.narrator import judge_caveats
 from judge.summary import PositionBias, Rate
 
 
@@ -53,8 +53,9 @@ from pathlib import Path  # noqa: E402
 
 from scipy import stats as sps  # noqa: E402
 
-from judge import aggregate, stats  # noqa: E402
-from judge.aggregate import RunFacts  # noqa: E402
+from judge import stats  # noqa: E402
+from judge.aggregation import aggregate  # noqa: E402
+from judge.aggregation.aggregate import RunFacts  # noqa: E402
 from judge.api import stats_for_file  # noqa: E402
 from judge.records import Outcome, Result  # noqa: E402
 from judge.summary import Summary  # noqa: E402

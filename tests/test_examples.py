@@ -8,7 +8,7 @@ import pytest
 from fakeserver import FakeServer
 
 from judge.config import load_config
-from judge.pipeline import CompareResult, DryRun, run_comparison
+from judge.run.pipeline import CompareResult, DryRun, run_comparison
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "openai_files.toml"
 

@@ -14,7 +14,7 @@ import openai
 import pytest
 from fakeserver import DEFAULT_CRITERIA, Auto, Content, Drop, Fail, FakeServer, Stall, parse_comparisons
 
-PROMPTS = Path(__file__).resolve().parents[1] / "judge" / "prompts"
+PROMPTS = Path(__file__).resolve().parents[1] / "judge" / "judging" / "prompts"
 
 
 def judge_prompt(items: list[tuple[str, str, str, str]], criteria: list[str] | None = None,

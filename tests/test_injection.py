@@ -17,12 +17,12 @@ import pytest
 from fakeserver import Auto, FakeServer
 from spine import FT_FILE, write_project
 
-from judge import judging
-from judge.blind import first_a_role, pair_id
 from judge.checks.injection import screen_injection
 from judge.config import load_config
-from judge.pipeline import CompareResult, run_comparison
-from judge.report.audit import injection_suspected, read_audit
+from judge.judging import stage as judging
+from judge.judging.blind import first_a_role, pair_id
+from judge.reporting.audit import injection_suspected, read_audit
+from judge.run.pipeline import CompareResult, run_comparison
 
 SEED, N, MARK = 7, 10, "FORGED-BLOCK"
 

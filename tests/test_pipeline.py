@@ -18,7 +18,7 @@ from spine import (
 )
 
 from judge.config import load_config
-from judge.pipeline import CompareResult, DryRun, run_comparison
+from judge.run.pipeline import CompareResult, DryRun, run_comparison
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

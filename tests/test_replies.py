@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from judge.replies import parse_reply, reply_schema
+from judge.judging.replies import parse_reply, reply_schema
 
 CRIT = ("correctness", "clarity")
 

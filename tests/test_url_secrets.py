@@ -12,8 +12,8 @@ from spine import write_project
 from judge.client import ChatClient, RetryPolicy
 from judge.config import load_config
 from judge.errors import APIError, redact_url
-from judge.pipeline import CompareResult, run_comparison
-from judge.report import write_reports
+from judge.reporting import write_reports
+from judge.run.pipeline import CompareResult, run_comparison
 
 USER_SECRET = "sk-userinfo-0123456789"
 QUERY_SECRET = "querysecret-9876543210"

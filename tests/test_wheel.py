@@ -60,8 +60,8 @@ def test_wheel_carries_what_judge_reads_at_run_time(installed: tuple[Path, Path]
     wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     needed_files = [
-        *(f"judge/prompts/{n}.md" for n in ("judge_system", "batch", "comparison", "criteria")),
-        "judge/report/assets/report.js",
+        *(f"judge/judging/prompts/{n}.md" for n in ("judge_system", "batch", "comparison", "criteria")),
+        "judge/reporting/assets/report.js",
         "judge/assets/server/build_llama_server.sh",
         "judge/assets/lora/adapter.gguf",
     ]
@@ -70,7 +70,7 @@ def test_wheel_carries_what_judge_reads_at_run_time(installed: tuple[Path, Path]
     assert not any(n.startswith(("tests/", "prompts/", "examples/")) for n in names)
     # the package's templates are the ones the repository's prompts/ folder shows
     for name in ("judge_system.md", "batch.md", "comparison.md", "criteria.md"):
-        packaged = zipfile.ZipFile(wheel).read(f"judge/prompts/{name}").decode()
+        packaged = zipfile.ZipFile(wheel).read(f"judge/judging/prompts/{name}").decode()
         assert packaged == (ROOT / "prompts" / name).read_text()
 
 

@@ -109,7 +109,7 @@ def perplexity(
     Returns:
         Token-weighted overall result with per-sample values and the seeds' reading.
     """
-    from judge.backends.hf import load_model
+    from judge.generation.backends.hf import load_model
 
     model, tok = load_model(source, adapter=adapter, dtype=dtype)
     samples = score_samples(model, tok, items)

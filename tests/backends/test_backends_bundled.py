@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from judge import bundled
-from judge.bundled import BundledModel, bundled_adapter_path, bundled_model_path
 from judge.errors import ConfigError
+from judge.generation import bundled
+from judge.generation.bundled import BundledModel, bundled_adapter_path, bundled_model_path
 
 CHUNKS = [b"first-chunk|", b"second|", b"third"]
 

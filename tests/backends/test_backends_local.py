@@ -12,9 +12,9 @@ from pathlib import Path
 import openai
 import pytest
 
-from judge.bundled import bundled_adapter_path, bundled_model_path
 from judge.errors import APIError, ConfigError
-from judge.local import (
+from judge.generation.bundled import bundled_adapter_path, bundled_model_path
+from judge.generation.server import (
     LocalServer,
     build_recipe,
     built_server_path,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from judge.importing import import_verdicts
+from judge.imports.importing import import_verdicts
 from judge.records import AuditRow
-from judge.report import load_run
+from judge.reporting import load_run
 from judge.summary import Summary
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "alpaca_eval"

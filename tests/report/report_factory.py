@@ -1,6 +1,6 @@
 """Build Summaries and AuditRows for report tests from plain verdict lists.
 
-Summaries come from the real aggregate stage (``judge.aggregate.summarize``), so report tests see
+Summaries come from the real aggregate stage (``judge.aggregation.aggregate.summarize``), so report tests see
 what a run writes; the small helpers below build single records for tests that need one.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from judge.aggregate import RunFacts, summarize
+from judge.aggregation.aggregate import RunFacts, summarize
 from judge.checks import run_checks
 from judge.findings import Checks
 from judge.records import AuditRow, Generation, Outcome, PromptItem

@@ -12,7 +12,7 @@ from report_factory import COLLAPSED, RIGHT, WRONG_CALL, checks_for, make_row
 from rich.console import Console
 
 from judge.errors import ConfigError, InputError
-from judge.report import check_verdict, export_rows, filter_rows, print_audit, read_audit
+from judge.reporting import check_verdict, export_rows, filter_rows, print_audit, read_audit
 
 GOOD = "The capital of France is Paris, a city on the Seine with about two million people."
 

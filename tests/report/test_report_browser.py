@@ -17,7 +17,7 @@ try:
 except ImportError:  # the chromium fixture then skips, or in CI fails with the install command
     By = Select = None
 
-from judge.report import filter_rows, headline, write_reports
+from judge.reporting import filter_rows, headline, write_reports
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ from hostile import MARK, write_hostile_run
 from report_factory import make_row, make_summary
 
 from judge.errors import InputError
-from judge.report import render_html, write_reports
-from judge.report.html import script_json
+from judge.reporting import render_html, write_reports
+from judge.reporting.html import script_json
 
 
 def _sha(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report_factory import make_row, make_summary
 
-from judge.report import render_markdown
+from judge.reporting import render_markdown
 from judge.summary import PositionBias, Rate, UsageSummary
 
 

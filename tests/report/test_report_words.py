@@ -5,7 +5,7 @@ from __future__ import annotations
 from report_factory import make_row, make_summary
 
 from judge.records import AuditRow
-from judge.report import headline, render_markdown, significance_paragraph
+from judge.reporting import headline, render_markdown, significance_paragraph
 from judge.summary import Estimate
 
 

@@ -20,7 +20,7 @@ from spine import write_project
 
 from judge.cli import main
 from judge.config import load_config
-from judge.pipeline import CompareResult, run_comparison
+from judge.run.pipeline import CompareResult, run_comparison
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 """Seeded simulation of the batched design, for the tests and benchmarks/bench_inference.py.
 
 The layout (which items share a judge call, and which calls form one cluster) comes from the
-product's own code: ``judge.blind.make_pairs`` and ``batches`` place the items, and
-``judge.aggregate.build_outcomes`` labels the clusters from the call ids of the judgments.
+product's own code: ``judge.judging.blind.make_pairs`` and ``batches`` place the items, and
+``judge.aggregation.aggregate.build_outcomes`` labels the clusters from the call ids of the judgments.
 Verdicts are then drawn many times at once with numpy:
 
 * every call has a shared verdict, every item a latent verdict of its own, both drawn from
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from judge.aggregate import build_outcomes
-from judge.blind import batches, make_pairs
+from judge.aggregation.aggregate import build_outcomes
+from judge.judging.blind import batches, make_pairs
 from judge.records import Generation, Judgment, PromptItem, Role, Verdict
 from judge.stats.clustered import net_win_interval
 

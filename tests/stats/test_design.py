@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from judge.aggregate import build_outcomes
-from judge.blind import batches, make_pairs
+from judge.aggregation.aggregate import build_outcomes
+from judge.judging.blind import batches, make_pairs
 from judge.records import Generation, Judgment, PromptItem, Role, Verdict
 from judge.stats import clustered_rate, net_win_interval
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from judge.errors import InputError
+from judge.imports.verdict_files import alpaca_eval_preference, is_alpaca_eval, load_verdicts
 from judge.stats import preference
-from judge.verdict_files import alpaca_eval_preference, is_alpaca_eval, load_verdicts
 
 DATA = Path(__file__).parents[2] / ".." / "shared" / "data" / "alpaca_eval"
 FILES = sorted(DATA.glob("*.jsonl.gz"))

@@ -1,0 +1,7 @@
+"""``python -m judge.cli``: the same as the ``judge`` command."""
+
+import sys
+
+from judge.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,62 @@
+"""A rich progress bar for a batch being polled: status, requests answered and failed, ETA."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+if TYPE_CHECKING:
+    from judge.client import BatchStatus
+
+__all__ = ["BatchProgress"]
+
+
+class BatchProgress:
+    """``update`` is :func:`judge.judging.batch.prefill_ledger`'s ``on_status``; one bar per batch id."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self._progress = Progress(
+            TextColumn("batch {task.fields[status]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, status: BatchStatus) -> None:
+        """Show one polled status (the ETA comes from the pace of answered requests)."""
+        if status.id not in self._tasks:
+            self._tasks[status.id] = self._progress.add_task(status.id, total=None, status="", info="")
+        info = f"{status.id} · {status.failed} failed" if status.failed else status.id
+        self._progress.update(
+            self._tasks[status.id],
+            total=status.total or None,
+            completed=status.completed + status.failed,
+            status=status.status,
+            info=info,
+        )

@@ -1,0 +1,332 @@
+"""Stage 3: judging blind pairs in batches, exactly once each.
+
+For each batch: render the templates in prompts/, look the request up in the ledger (a
+finished call is never sent again), otherwise record it as pending, call the judge, and
+record the raw reply before reading it. Ids missing from a reply, or returned twice, are
+re-asked in a smaller call (half the size when a call yielded nothing); after
+``max_reasks`` re-asks sent by this invocation a pair is recorded as *failed* with its
+reason. A pair is never dropped and a failure is never a verdict; nor is it final: a re-run
+replays the stored calls and asks again for what is still missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any, Protocol
+
+from judge.checks.injection import isolate_flagged
+from judge.config import JudgeSpec, prompts_dir
+from judge.errors import APIError, ConfigError
+from judge.judging.endpoint import endpoint_down
+from judge.judging.replies import parse_reply, reply_schema
+from judge.records import BlindPair, Judgment, Usage
+from judge.store import Ledger, content_key
+
+__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "render_messages"]
+
+
+class _Reply(Protocol):
+    @property
+    def text(self) -> str: ...
+    @property
+    def usage(self) -> Usage: ...
+
+
+class ChatLike(Protocol):
+    """What the judge stage needs of a client (judge.client.ChatClient has it)."""
+
+    async def chat(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> _Reply: ...
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The judge prompt templates (text files; ``$name`` placeholders)."""
+
+    system: str
+    batch: Template
+    comparison: Template
+    criteria: dict[str, str]
+
+    @classmethod
+    def load(cls, folder: Path | None = None, names: tuple[str, ...] | None = None) -> Templates:
+        """Read templates from ``folder`` (default: the shipped prompts/)."""
+        folder = folder or prompts_dir()
+        try:
+            text = {
+                n: (folder / f"{n}.md").read_text(encoding="utf-8")
+                for n in ("judge_system", "batch", "comparison", "criteria")
+            }
+        except FileNotFoundError as exc:
+            raise ConfigError(f"judge prompt template missing: {exc.filename}") from None
+        known = dict(
+            (name.strip(), desc.strip())
+            for name, _, desc in (line.partition(":") for line in text["criteria"].splitlines())
+            if name.strip() and not name.startswith("#")
+        )
+        chosen = {n: known.get(n, n.replace("_", " ")) for n in (names or tuple(known))}
+        return cls(
+            text["judge_system"].strip(), Template(text["batch"]), Template(text["comparison"]), chosen
+        )
+
+
+def boundary_code(pairs: list[BlindPair], templates: Templates) -> str:
+    """The code that marks this call's boundaries: a hash of everything the call shows the judge.
+
+    No output can contain it: each output is part of what is hashed, so writing the code into an
+    output would need a SHA-256 fixed point, and the other pairs in the call (opaque ids, other
+    outputs, random order) are unknown to whoever wrote it. Derived rather than random so that
+    the same call renders the same messages again, which keeps the ledger key stable for resume.
+    """
+    shown = [templates.system, templates.batch.template, templates.comparison.template,
+             sorted(templates.criteria.items()),
+             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b) for p in pairs]]  # fmt: skip
+    return hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:24]
+
+
+def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[str, str]]:
+    """The chat messages for one batch: nothing but prompts, outputs, opaque ids and the rubric.
+
+    Every block and part is tagged with :func:`boundary_code`, so an output cannot close its own
+    block or forge another comparison: tags without the code are just text inside a response.
+    """
+    code = boundary_code(pairs, templates)
+    blocks = [
+        templates.comparison.substitute(
+            id=p.pair_id,
+            boundary=code,
+            prompt=p.prompt,
+            reference=f"<reference {code}>\n{p.reference}\n</reference {code}>\n" if p.reference else "",
+            output_a=p.output_a,
+            output_b=p.output_b,
+        ).strip()
+        for p in pairs
+    ]
+    user = templates.batch.substitute(
+        n=len(pairs),
+        boundary=code,
+        criteria="\n".join(f"- {k}: {v}" for k, v in templates.criteria.items()),
+        comparisons="\n\n".join(blocks),
+        ids=", ".join(p.pair_id for p in pairs),
+    )
+    return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
+
+
+_GENERATION = 100  # attempt numbers of pairs asked again together start at multiples of this
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+    )
+
+
+@dataclass
+class JudgeStage:
+    """Judges batches of blind pairs through a client, with the ledger as memory.
+
+    A stored reply is replayed for free, whatever it held; an unreadable or incomplete one is
+    kept (for the audit) but never makes a pair final: the re-ask budget (``max_reasks``)
+    counts only calls this invocation sends, so a re-run replays the earlier calls and then
+    asks again, in full batches, for every pair that still has no verdict.
+
+    Attributes:
+        usage: tokens of every call whose reply this run read (from the ledger or new): the run's total.
+        new_usage: tokens of the calls this invocation sent.
+        failure: the first failure that showed the endpoint down; no new call is sent after it.
+        api_failed: pair ids that ended without a verdict because of an API failure.
+    """
+
+    client: ChatLike
+    ledger: Ledger
+    spec: JudgeSpec
+    templates: Templates
+    on_call: Callable[[int, Usage, bool], None] | None = None  # (pairs done, usage, cached)
+    raw_replies: dict[str, str] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    new_usage: Usage = field(default_factory=Usage)
+    calls: int = 0
+    cached_calls: int = 0
+    failure: APIError | None = None
+    api_failed: set[str] = field(default_factory=set)
+    _attempts: dict[str, int] = field(default_factory=dict)
+    _reasons: dict[str, str] = field(default_factory=dict)
+    _last_call: dict[str, str] = field(default_factory=dict)
+
+    async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
+        """Judge every batch (concurrently; the client bounds how many calls are in flight).
+
+        A batch whose stored calls leave pairs without a verdict hands those pairs on, and they
+        are asked again together, ``batch_size`` to a call: a re-run does not re-ask one by one.
+        A pair whose output trips the injection screen is always judged alone, so it can steer no
+        other.
+        """
+        done: dict[str, Judgment] = {}
+        groups, base = _isolate(batches), 0
+        while groups:
+            results = await asyncio.gather(*(self._chain(group, base) for group in groups))
+            done.update((j.pair_id, j) for judged, _ in results for j in judged)
+            handed = [p for _, left in results for p in left]
+            groups, base = _isolate(_regroup(handed, self.spec.batch_size)), base + _GENERATION
+        return done
+
+    @staticmethod
+    def request_for(
+        spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
+    ) -> tuple[str, dict[str, Any]]:
+        """The ledger key and request body of one call (the key also covers the attempt number)."""
+        ids = [p.pair_id for p in pairs]
+        request = {
+            "model": spec.model,
+            "messages": render_messages(pairs, templates),
+            "temperature": spec.temperature,
+            "schema": reply_schema(ids, tuple(templates.criteria)),
+        }
+        return content_key({**request, "attempt": attempt}), request
+
+    async def _call(
+        self, pairs: list[BlindPair], attempt: int, *, replay_only: bool = False
+    ) -> tuple[str, str, bool] | None:
+        """(ledger key, reply text, whether it came from the ledger) of one call.
+
+        With ``replay_only`` a call the ledger does not hold is not sent: None.
+        """
+        key, request = self.request_for(self.spec, pairs, self.templates, attempt)
+        stored = self.ledger.finished(key)
+        if stored is not None:
+            self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
+            self.raw_replies[key] = stored.reply
+            return key, stored.reply, True
+        if replay_only:
+            return None
+        self.gate()
+        self.ledger.begin(key, "judge", request)
+        try:
+            reply = await self.client.chat(
+                request["messages"],
+                json_schema=request["schema"],
+                temperature=self.spec.temperature,
+                max_tokens=self.spec.max_tokens,
+                seed=0,
+            )
+        except APIError as exc:
+            self.ledger.fail(key, str(exc))
+            if self.failure is None and endpoint_down(exc):
+                self.failure = exc
+            raise
+        self.ledger.finish(key, reply.text, reply.usage)
+        self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
+        self.raw_replies[key] = reply.text
+        return key, reply.text, False
+
+    def gate(self) -> None:
+        """Raise once the endpoint has failed for good: calls queued behind that failure are not sent.
+
+        Checked before a call is recorded, and by the client before each HTTP attempt (``before_send``).
+        """
+        if self.failure is not None:
+            raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
+
+    def _count(self, n: int, usage: Usage, *, cached: bool) -> None:
+        self.calls += 1
+        self.cached_calls += int(cached)
+        self.usage = _add(self.usage, usage)
+        if not cached:
+            self.new_usage = _add(self.new_usage, usage)
+        if self.on_call:
+            self.on_call(n, usage, cached)
+
+    async def _chain(self, batch: list[BlindPair], base: int) -> tuple[list[Judgment], list[BlindPair]]:
+        """One batch and its re-asks: (judgments of the pairs it settled, pairs it hands on).
+
+        Stored calls are replayed; once one was, a call the ledger does not hold is not sent:
+        its pairs are handed on, to be asked again together with other batches' leftovers.
+        """
+        done: dict[str, Judgment] = {}
+        handed: list[BlindPair] = []
+        queue, attempt, fresh, replayed = [batch], base, 0, False
+        while queue and fresh <= self.spec.max_reasks:
+            next_queue: list[list[BlindPair]] = []
+            sent = False
+            for chunk in queue:
+                try:
+                    got = await self._call(chunk, attempt, replay_only=replayed)
+                except APIError as exc:
+                    self._api_failed(chunk, exc)
+                    continue  # an API failure after the client's own retries is final for this run
+                if got is None:
+                    handed.extend(chunk)
+                    continue
+                key, text, cached = got
+                replayed, sent = replayed or cached, sent or not cached
+                next_queue.extend(self._read(chunk, key, text, done))
+            queue, attempt, fresh = next_queue, attempt + 1, fresh + int(sent)
+        gone = {p.pair_id for p in handed}
+        failed = [self._failure(p.pair_id) for p in batch if p.pair_id not in done and p.pair_id not in gone]
+        return [*done.values(), *failed], handed
+
+    def _read(
+        self, chunk: list[BlindPair], key: str, text: str, done: dict[str, Judgment]
+    ) -> list[list[BlindPair]]:
+        """Record the verdicts of one reply in ``done``; the chunks to re-ask (smaller ones)."""
+        for p in chunk:
+            self._attempts[p.pair_id] = self._attempts.get(p.pair_id, 0) + 1
+            self._last_call[p.pair_id] = key
+        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
+        for pid, verdict in parsed.verdicts.items():
+            attempts = self._attempts[pid]
+            done[pid] = Judgment(pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts)
+            self._reasons.pop(pid, None)
+            self.api_failed.discard(pid)
+        self._reasons.update(parsed.problems)
+        left = [p for p in chunk if p.pair_id in parsed.problems]
+        if not left:
+            return []
+        size = len(left) if parsed.verdicts or len(left) == 1 else (len(left) + 1) // 2
+        return [left[i : i + size] for i in range(0, len(left), size)]
+
+    def _api_failed(self, chunk: list[BlindPair], exc: APIError) -> None:
+        ids = [p.pair_id for p in chunk]
+        self._reasons.update(dict.fromkeys(ids, f"judge API failed: {exc}"))
+        self.api_failed.update(ids)
+
+    def _failure(self, pair_id: str) -> Judgment:
+        return Judgment(
+            pair_id=pair_id,
+            status="failed",
+            attempts=self._attempts.get(pair_id, 0),
+            reason=self._reasons.get(pair_id, "not judged"),
+            call_id=self._last_call.get(pair_id),
+        )
+
+
+def _isolate(batches: list[list[BlindPair]]) -> list[list[BlindPair]]:
+    return isolate_flagged(batches, lambda p: (p.output_a, p.output_b))
+
+
+def _regroup(pairs: list[BlindPair], size: int) -> list[list[BlindPair]]:
+    """Handed-on pairs in calls of at most ``size``, in order, first fit; never two pairs of one
+    prompt in a call (so both_orders' two rounds stay apart, as in the first batches)."""
+    groups: list[list[BlindPair]] = []
+    for pair in pairs:
+        room = (g for g in groups if len(g) < size and all(q.prompt != pair.prompt for q in g))
+        group = next(room, None)
+        if group is None:
+            groups.append([pair])
+        else:
+            group.append(pair)
+    return groups

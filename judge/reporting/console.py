@@ -1,0 +1,73 @@
+"""The summary on a terminal: a table of the headline numbers and the conclusion in words."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from judge.reporting.narrator import interval_text, pct
+from judge.reporting.terminal import clean
+from judge.summary import Rate, Summary
+
+__all__ = ["print_summary"]
+
+
+def _ci(rate: Rate) -> str:
+    if rate.estimate is None:
+        return "n/a"
+    return f"{pct(rate.estimate)}  [{pct(rate.ci_low)}, {pct(rate.ci_high)}]"
+
+
+def _table(summary: Summary) -> Table:
+    c, s, p = summary.counts, summary.sign_test, summary.preference
+    table = Table(title=f"judge: {escape(clean(summary.run_id))}", show_header=True, header_style="bold")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    ft = escape(clean(summary.models.get("finetuned", "fine-tuned")))
+    role = "fine-tuned" if summary.comparison == "base" else "model"
+    table.add_row(f"{role} ({ft}) wins / ties / losses", f"{c.win} / {c.tie} / {c.loss}  (n = {c.n})")
+    table.add_row("win rate  [95 % Wilson CI]", _ci(summary.win_rate))
+    table.add_row("loss rate [95 % Wilson CI]", _ci(summary.loss_rate))
+    if p.estimate is not None and p.ci_low is not None and p.ci_high is not None:
+        se = f"; SE {100 * p.se:.1f} points" if p.se is not None else ""
+        sig = s.significant if s.pvalue is not None else None
+        table.add_row(
+            "preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se
+        )
+    if s.pvalue is not None:
+        verdict = "significant" if s.significant else "not significant"
+        unit = "" if s.design_effect == 1.0 else f", design effect {s.design_effect:.2f}"
+        table.add_row("sign test (two-sided)", f"p = {s.pvalue:.3g}  {verdict} at {s.alpha}{unit}")
+    e = summary.effect
+    if e is not None and e.verdict != "no_data":
+        table.add_row(f"effect vs margin ±{100 * e.margin:g} points", e.verdict.replace("_", " "))
+    pw = summary.power
+    if pw is not None:
+        needed = "too few verdicts to plan" if pw.pairs_needed is None else f"{pw.pairs_needed:,} pairs"
+        table.add_row(f"pairs for {100 * pw.power:.0f} % power at the margin", needed)
+    if summary.position_bias:
+        table.add_row("judge chose A (position bias)", _ci(summary.position_bias.share_a))
+    if c.failed or c.decided_by_check:
+        table.add_row("failed (excluded) / decided by check", f"{c.failed} / {c.decided_by_check}")
+    u = summary.usage
+    if u.calls:
+        cost = "" if u.cost_usd is None else f", ${u.cost_usd:.4f}"
+        table.add_row("judge calls (cached)", f"{u.calls} ({u.cached_calls}){cost}")
+    return table
+
+
+def print_summary(summary: Summary, console: Console) -> None:
+    """Print the headline table, per-category lines and the conclusion."""
+    console.print(_table(summary))
+    for cat in summary.per_category:
+        s = cat.sign_test
+        holm = f", Holm p = {s.pvalue_holm:.3g}" if s.pvalue_holm is not None else ""
+        holm += "" if s.significant_holm is None else (" (significant)" if s.significant_holm else "")
+        p = "n/a" if s.pvalue is None else f"{s.pvalue:.3g}"
+        console.print(
+            f"  {escape(clean(cat.category))}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
+            f"(W/T/L), sign p = {p}{holm}"
+        )
+    console.print()
+    console.print(escape(clean(summary.conclusion)))

@@ -1,0 +1,170 @@
+"""report.html: one self-contained page that opens offline and cannot run the text it shows.
+
+Safety by construction: static text is escaped with ``html.escape``; the audit rows travel as JSON
+in a ``<script type="application/json">`` block with ``<``, ``>``, ``&`` and U+2028/9 escaped, and the
+page's one script places them with ``textContent`` only. A Content-Security-Policy allows exactly
+that script and stylesheet (by hash) and nothing else: no remote loads, no connections.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from html import escape
+from importlib.resources import files
+from string import Template
+from typing import Any
+
+from judge.errors import redact
+from judge.records import AuditRow
+from judge.reporting.audit import check_disagrees, check_verdict
+from judge.reporting.charts import Bar, interval_chart, wtl_chart
+from judge.reporting.tables import (
+    Table,
+    category_table,
+    confidence_table,
+    extras_tables,
+    position_table,
+    results_table,
+    usage_table,
+)
+from judge.reporting.words import headline, significance_paragraph
+from judge.summary import Counts, Summary
+
+__all__ = ["content_security_policy", "render_html", "script_json"]
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _asset(name: str) -> str:
+    return (files("judge.reporting") / "assets" / name).read_text(encoding="utf-8")
+
+
+def script_json(obj: Any) -> str:
+    """JSON that is inert inside a ``<script>`` element: no ``</script>``, no comment or entity tricks."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(str.maketrans(_JSON_ESCAPES))  # type: ignore[arg-type]
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """A policy allowing only the given inline script and style (by hash) and data: images."""
+    return (f"default-src 'none'; script-src {_sha256(script)}; style-src {_sha256(style)}; "
+            "img-src data:; base-uri 'none'; form-action 'none'")
+
+
+def _table(table: Table | None, titled: bool = True) -> str:
+    if table is None:
+        return ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
+    head = f"<tr>{head}</tr>" if any(table.headers) else ""
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+    title = f"<h3>{escape(table.title)}</h3>" if titled else ""
+    return f'{title}<table class="t">{head}{body}</table>'
+
+
+def _results(s: Summary) -> str:
+    p = s.preference
+    bars = [Bar("All pairs", s.counts, p.estimate, p.ci_low, p.ci_high)]
+    bars += [Bar(c.category, c.counts, c.preference.estimate, c.preference.ci_low, c.preference.ci_high)
+             for c in s.per_category]
+    conclusion = f'<p class="conclusion">{escape(s.conclusion)}</p>' if s.conclusion else ""
+    chart = wtl_chart(bars, "Win, tie and loss of the fine-tune, overall and per category")
+    words = escape(significance_paragraph(s))
+    return (f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>'
+            f'{conclusion}<div class="grid"><div>{chart}</div><div>{_table(results_table(s))}</div></div>'
+            f"{_table(category_table(s))}</section>")
+
+
+def _confidence_bars(rows: list[AuditRow]) -> list[Bar]:
+    tally: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.confidence is not None and r.result is not None:
+            level = tally.setdefault(r.confidence, {"win": 0, "tie": 0, "loss": 0})
+            level[r.result] += 1
+    return [Bar(f"confidence {c}", Counts(**tally[c])) for c in ("high", "medium", "low") if c in tally]
+
+
+def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
+    parts = []
+    pb = s.position_bias
+    if pb is not None and pb.share_a.estimate is not None:
+        pos = [("chose A (non-tie)", pb.share_a.estimate, pb.share_a.ci_low, pb.share_a.ci_high)]
+        c = pb.consistency
+        if c is not None and c.estimate is not None:
+            pos.append(("same verdict after swap", c.estimate, c.ci_low, c.ci_high))
+        parts.append(f"<div>{interval_chart(pos, 'Position bias')}{_table(position_table(s))}</div>")
+    else:
+        parts.append('<div><p class="muted">Position bias was not measured in this run.</p></div>')
+    bars = _confidence_bars(rows)
+    chart = wtl_chart(bars, "Verdicts by confidence") if bars else ""
+    chart = f"<h3>Verdicts by judge confidence</h3>{chart}" if chart else ""
+    if chart or s.confidence:
+        parts.append(f"<div>{chart}{_table(confidence_table(s))}</div>")
+    return f'<section id="judge"><h2>Judge behaviour</h2><div class="grid">{"".join(parts)}</div></section>'
+
+
+def _checks_section(s: Summary) -> str:
+    tables = "".join(f"<div>{_table(t)}</div>" for t in extras_tables(s.extras))
+    body = f'<div class="grid">{tables}</div>' if tables else '<p class="muted">No checks in this run.</p>'
+    return f'<section id="checks"><h2>Checks and side signals</h2>{body}</section>'
+
+
+def _config_section(config_text: str | None) -> str:
+    body = ('<p class="muted">No config snapshot in the run folder.</p>' if config_text is None
+            else f'<pre class="config">{escape(redact(config_text))}</pre>')
+    return f'<section id="config"><h2>Config</h2>{body}</section>'
+
+
+def _select(name: str, label: str, options: list[str]) -> str:
+    opts = "".join(f'<option value="{escape(o)}">{escape(o)}</option>' for o in options)
+    return f'<label>{label} <select name="{name}"><option value="">any</option>{opts}</select></label>'
+
+
+def _filters(rows: list[AuditRow]) -> str:
+    cats = sorted({r.category for r in rows})
+    boxes = [("inconsistent", "position-inconsistent"), ("check_disagrees", "disagrees with a check"),
+             ("failed", "failed / unparsed"), ("reveal_all", "reveal models")]
+    return "".join([
+        _select("category", "Category", cats), _select("result", "Verdict", ["win", "tie", "loss"]),
+        _select("confidence", "Confidence", ["high", "medium", "low"]),
+        *(f'<label><input type="checkbox" name="{n}"> {t}</label>' for n, t in boxes),
+        '<label>Search <input type="search" name="search" placeholder="prompt, output, rationale…"></label>',
+    ])
+
+
+def _row_data(row: AuditRow) -> dict[str, Any]:
+    data = row.model_dump(mode="json")
+    data.update(key=f"{row.item_id}/{row.round}", check_verdict=check_verdict(row),
+                check_disagrees=check_disagrees(row))
+    return data
+
+
+def render_html(summary: Summary, rows: list[AuditRow], config_text: str | None) -> str:
+    """Render the self-contained report page.
+
+    Args:
+        summary: the run's summary.
+        rows: every audit row of the run (shown and filtered in the page).
+        config_text: the run's config snapshot (secrets are redacted), or None.
+
+    Returns:
+        The HTML document.
+    """
+    script, style = _asset("report.js"), _asset("report.css")
+    ft, base = summary.models.get("finetuned", "fine-tuned"), summary.models.get("base", "base")
+    usage_html = _table(usage_table(summary), titled=False)
+    usage = f'<section id="usage"><h2>Judge, tokens and cost</h2>{usage_html}</section>'
+    body = "".join([_results(summary), _judge_section(summary, rows), _checks_section(summary), usage,
+                    _config_section(config_text)])
+    data = {"models": summary.models, "rows": [_row_data(r) for r in rows]}
+    loses = summary.sign_test.losses > summary.sign_test.wins
+    return Template(_asset("report.html")).substitute(
+        csp=escape(content_security_policy(script, style)), title=escape(f"Does {ft} beat {base}?"),
+        style=style, script=script, headline=escape(headline(summary)),
+        headline_class=" loses" if loses else "", body=body, filters=_filters(rows), data=script_json(data),
+    )

@@ -1,0 +1,194 @@
+"""``judge run --dry-run``: what a run would generate, send and cost, with nothing sent or written.
+
+Generation is estimated from the prompts and each model's ``max_tokens``; judging by running the
+real judge stage against a private copy of the ledger with a stand-in client that answers every
+call it is asked to send (at an estimated 4 characters a token) instead of calling anyone. What
+the ledger already holds is replayed, so only calls not yet paid for are priced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from judge.checks.stage import apply_checks
+from judge.client import ChatReply, resolve_endpoint
+from judge.config import RunConfig
+from judge.errors import ConfigError
+from judge.generation.backends import cache_keys
+from judge.judging.batch_options import batch_prices
+from judge.judging.endpoint import judge_spec, prices
+from judge.judging.stage import JudgeStage, Templates
+from judge.records import ROLES, Generation, PromptItem, Role, Usage
+from judge.run.prepare import Files, blind
+from judge.specs import ModelSpec
+from judge.store import Ledger
+
+__all__ = ["DryRun", "SideEstimate", "estimate"]
+
+_CHARS_PER_TOKEN = 4
+_COMPLETION_PER_PAIR = 200  # a rationale, five criteria and a verdict
+
+
+@dataclass(frozen=True)
+class SideEstimate:
+    """One side's outputs: read from a file, or generated (how many requests, how many tokens at most)."""
+
+    role: Role
+    model: str
+    source: str
+    to_generate: int
+    cached: int
+    max_tokens: int
+    prompt_tokens: int
+
+    def describe(self) -> str:
+        """The side in words."""
+        if self.source.startswith("file "):
+            return f"{self.role} ({self.model}): outputs from {self.source[5:]}"
+        return (
+            f"{self.role} ({self.model}, {self.source}): {self.to_generate} prompts to generate "
+            f"({self.cached} already in the ledger), about {self.prompt_tokens:,} prompt tokens and at "
+            f"most {self.to_generate * self.max_tokens:,} completion tokens (max_tokens {self.max_tokens})"
+        )
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a run would cost, computed without calling any endpoint or writing anything."""
+
+    pairs: int
+    calls: int
+    cached_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    sides: tuple[SideEstimate, ...] = ()
+    upper_bound: bool = False
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The estimate in words."""
+        cost = (
+            "unknown (set price_input_per_mtok / price_output_per_mtok)"
+            if self.cost_usd is None
+            else f"about ${self.cost_usd:.4f}"
+        )
+        about = "at most" if self.upper_bound else "about"
+        new = self.calls - self.cached_calls
+        lines = [s.describe() for s in self.sides]
+        lines.append(
+            f"judging: {self.pairs} pairs in {self.calls} judge calls ({self.cached_calls} already in the "
+            f"ledger, {new} to send); {about} {self.prompt_tokens:,} prompt + {self.completion_tokens:,} "
+            f"completion tokens to pay (estimated at {_CHARS_PER_TOKEN} characters a token); cost {cost}."
+        )
+        if self.upper_bound:
+            lines.append("(outputs not generated yet are counted at their max_tokens)")
+        return "\n".join([*lines, *self.notes])
+
+
+def _source(spec: ModelSpec) -> str:
+    if spec.outputs is not None:
+        return f"file {spec.outputs}"
+    if spec.kind == "openai":
+        return f"{spec.model} at {spec.base_url}"
+    if spec.kind == "hf":
+        return f"transformers {spec.hf}" + (f" + {spec.adapter}" if spec.adapter else "")
+    return f"bundled {spec.bundled} on a local llama.cpp server" + (" + LoRA" if spec.adapter else "")
+
+
+def _side(
+    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger
+) -> tuple[SideEstimate, dict[str, Generation]]:
+    """A generated side: the outputs the ledger holds, and a max-length stand-in for the others."""
+    spec = config.models[role]
+    found = {
+        i.id: text for i, k in zip(items, cache_keys(spec, items), strict=True) if (text := ledger.get(k))
+    }
+    filler = "x" * (spec.params.max_tokens * _CHARS_PER_TOKEN)
+    gens = {
+        i.id: Generation(item_id=i.id, role=role, output=found.get(i.id, filler), model=spec.name)
+        for i in items
+    }
+    todo = [i for i in items if i.id not in found]
+    prompt_tokens = sum(len(i.prompt) + len(spec.params.system or "") for i in todo) // _CHARS_PER_TOKEN
+    side = SideEstimate(
+        role, spec.name, _source(spec), len(todo), len(found), spec.params.max_tokens, prompt_tokens
+    )
+    return side, gens
+
+
+class _StandIn:
+    """Answers every call with valid verdicts for its ids and an estimated usage; sends nothing."""
+
+    async def chat(
+        self, messages: Sequence[Mapping[str, Any]], *, json_schema: dict[str, Any] | None = None, **_: Any
+    ) -> ChatReply:
+        schema = json_schema or {}
+        ids = schema["properties"]["verdicts"]["items"]["properties"]["id"]["enum"]
+        verdicts = [
+            {"id": i, "winner": "tie", "confidence": "low", "criteria": {}, "rationale": ""} for i in ids
+        ]
+        chars = sum(len(str(m.get("content", ""))) for m in messages)
+        usage = Usage(
+            prompt_tokens=chars // _CHARS_PER_TOKEN, completion_tokens=_COMPLETION_PER_PAIR * len(ids)
+        )
+        text = json.dumps({"verdicts": verdicts})
+        return ChatReply(text=text, usage=usage, model="dry-run", finish_reason="stop", latency_s=0.0,
+                         response_format_used="json_schema")  # fmt: skip
+
+
+def _outputs(
+    config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger
+) -> tuple[list[SideEstimate], dict[Role, dict[str, Generation]]]:
+    sides, gens = [], {}
+    for role in ROLES:
+        given, spec = files[role], config.models[role]
+        if given is None:
+            side, gens[role] = _side(config, role, items, ledger)
+        else:
+            side, gens[role] = SideEstimate(role, spec.name, _source(spec), 0, 0, 0, 0), given
+        sides.append(side)
+    return sides, gens
+
+
+def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates: Templates) -> DryRun:
+    """The dry-run estimate: what the run would generate, send and pay, through the real run's code."""
+    with Ledger.snapshot(config.run_dir / "ledger.sqlite") as ledger:
+        sides, gens = _outputs(config, items, files, ledger)
+        upper = any(s.to_generate for s in sides)
+        decided: Mapping[str, object] = {}
+        if not upper:  # real outputs on both sides: checks may decide some pairs without the judge
+            gens, decided, _ = apply_checks(config, items, gens)
+        _, _, groups = blind(config, items, gens, decided)
+        stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
+        asyncio.run(stage.run(groups))
+    price = prices(config)
+    if config.judge.mode == "batch":  # first calls go to the Batch API, at its price
+        price = batch_prices(price, config.judge.batch)
+    cost = None if price is None else price.cost(stage.new_usage)
+    return DryRun(
+        pairs=sum(len(g) for g in groups),
+        calls=stage.calls,
+        cached_calls=stage.cached_calls,
+        prompt_tokens=stage.new_usage.prompt_tokens,
+        completion_tokens=stage.new_usage.completion_tokens,
+        cost_usd=cost,
+        sides=tuple(sides),
+        upper_bound=upper,
+        notes=_notes(config, stage.calls - stage.cached_calls),
+    )
+
+
+def _notes(config: RunConfig, to_send: int) -> tuple[str, ...]:
+    """What would stop the real run before it spends anything (checked, not acted on)."""
+    if not to_send or config.judge.bundled is not None:
+        return ()
+    try:
+        resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
+    except ConfigError as exc:
+        return (f"note: the real run would stop here: {exc}",)
+    return ()

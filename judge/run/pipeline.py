@@ -1,0 +1,273 @@
+"""Sequencing the stages for one run: inputs -> generate -> blind -> judge -> aggregate -> report.
+
+Both the CLI and :func:`judge.compare` call :func:`run_comparison`. Every input is read and
+checked before anything is written; then the run folder is locked (one writer at a time) and
+filled stage by stage, with the ledger making a re-run of the same config resume where the last
+one stopped and ask again for every pair that has no verdict yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from judge.aggregation import aggregate
+from judge.aggregation.aggregate import RunFacts
+from judge.aggregation.audit_rows import audit_rows
+from judge.checks.stage import truth_extras
+from judge.client import ChatClient, resolve_endpoint
+from judge.config import RunConfig
+from judge.errors import ConfigError, InputError, redact_url
+from judge.judging.batch_options import batch_prices
+from judge.judging.batch_outcome import BatchOutcome
+from judge.judging.endpoint import LazyJudge, judge_spec, prices
+from judge.judging.stage import JudgeStage, Templates
+from judge.lock import RunLock
+from judge.progress import JudgeProgress
+from judge.records import ROLES, BlindPair, Judgment, Outcome, Usage
+from judge.run.dryrun import DryRun, estimate
+from judge.run.prepare import Prepared, prepare, read_inputs
+from judge.run.state import (
+    guard_settings,
+    now_iso,
+    previously_failed,
+    record_invocation,
+    recovered,
+    run_state,
+    write_settings,
+)
+from judge.store import Ledger, write_atomic, write_jsonl
+from judge.summary import Summary, UsageSummary
+
+__all__ = ["CompareResult", "DryRun", "run_comparison"]
+
+
+@dataclass
+class CompareResult:
+    """What a run produced. ``summary`` is also in ``run_dir/summary.json``."""
+
+    summary: Summary
+    outcomes: list[Outcome]
+    run_dir: Path
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every pair has a verdict, 3 when the judge endpoint failed, 4 on unreadable replies."""
+        return self.summary.run.exit_code if self.summary.run else 0
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per prompt: status, result (fine-tuned side), confidence, criteria, ..."""
+        return aggregate.to_dataframe(self.outcomes)
+
+
+def _snapshot(config: RunConfig, templates: Templates, prep: Prepared) -> None:
+    run_dir = config.run_dir
+    if config.source and config.source.exists():  # a key inside a base_url is not copied along
+        write_atomic(run_dir / "config.toml", redact_url(config.source.read_text(encoding="utf-8")))
+    write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
+    write_settings(config, templates)
+    write_jsonl(run_dir / "generations.jsonl", [prep.gens[r][i.id] for i in prep.items for r in ROLES])
+    write_jsonl(run_dir / "pairs.jsonl", prep.pairs)
+    write_jsonl(run_dir / "key.jsonl", prep.keys)
+
+
+def _make_folder(config: RunConfig) -> Path | None:
+    """Create the run folder; the topmost folder this made (None: it existed), to undo on a bad input.
+
+    Raises:
+        ConfigError: ``results`` (or a folder above it) is a file, or the folder cannot be created.
+    """
+    where, run_dir = config.source or "config", config.run_dir
+    missing = [p for p in (run_dir, *run_dir.parents) if not p.exists()]
+    above = run_dir.parents[len(missing) - 1] if missing else run_dir
+    if not above.is_dir():
+        raise ConfigError(f"{where}: [results] {above} is a file, not a folder; point results at a folder")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{where}: [results] cannot create {run_dir} ({exc.strerror})") from None
+    return missing[-1] if missing else None
+
+
+async def _judge(
+    config: RunConfig,
+    groups: list[list[BlindPair]],
+    ledger: Ledger,
+    templates: Templates,
+    show_progress: bool,
+    client: ChatClient | None,
+) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None]:
+    batch = None
+    if config.judge.mode == "batch":  # the Batch API answers first calls into the ledger
+        from judge.judging.batch import prefill_ledger
+        from judge.judging.batch_progress import BatchProgress
+
+        spec = judge_spec(config)
+        with BatchProgress(enabled=show_progress) as shown:
+            batch = await prefill_ledger(
+                groups, ledger, spec, templates, spec.batch, prices=prices(config), on_status=shown.update
+            )
+    with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
+        judge: ChatClient | LazyJudge = client if client is not None else LazyJudge(config)
+        stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
+        judge.on_retry, judge.before_send = bar.retry, stage.gate
+        try:
+            return await stage.run(groups), stage, batch
+        finally:
+            if client is None:  # a client handed in stays open for its owner
+                await judge.aclose()
+
+
+def run_comparison(
+    config: RunConfig,
+    *,
+    dry_run: bool = False,
+    show_progress: bool = True,
+    client: ChatClient | None = None,
+    replace: bool = False,
+    wait: bool = False,
+    on_wait: Callable[[str], None] | None = None,
+) -> CompareResult | DryRun:
+    """Run (or resume) one comparison and write its run folder.
+
+    Args:
+        config: the validated run config.
+        dry_run: only estimate generation, calls, tokens and cost; send nothing and write nothing.
+        show_progress: draw a progress bar on the terminal.
+        client: a judge client to use instead of one built from ``config.judge`` (tests, custom transports).
+        replace: overwrite a run folder made with other verdict-changing settings.
+        wait: wait for another run holding the run folder instead of failing.
+        on_wait: told who holds the folder before waiting.
+
+    Returns:
+        A CompareResult (its ``exit_code`` says whether every pair got a verdict), or a DryRun.
+
+    Raises:
+        ConfigError, InputError: nothing was written.
+        RunFolderBusy: another run holds the folder.
+    """
+    started = now_iso()
+    items, files = read_inputs(config)  # every InputError is raised here, before anything is written
+    templates = Templates.load(config.judge.prompts, config.judge.criteria)
+    if config.judge.mode == "batch" and config.judge.bundled is not None:
+        raise ConfigError('[judge] mode = "batch" needs a server with the Batch API, not a bundled judge')
+    if dry_run:
+        return estimate(config, items, files, templates)
+    if client is None and config.judge.bundled is None:  # a missing key, before writing
+        resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
+    run_dir, created = config.run_dir, _make_folder(config)
+    with RunLock(run_dir, wait=wait, on_wait=on_wait):
+        guard_settings(config, templates, replace=replace)
+        with Ledger(run_dir / "ledger.sqlite") as ledger:
+            try:
+                prep = prepare(config, items, files, ledger, show_progress)
+            except (ConfigError, InputError):
+                if created is not None:  # leave no half-made run folder behind a bad input
+                    ledger.close()
+                    shutil.rmtree(created, ignore_errors=True)
+                raise
+            _snapshot(config, templates, prep)
+            before = previously_failed(run_dir)
+            judgments, stage, batch = asyncio.run(
+                _judge(config, prep.groups, ledger, templates, show_progress, client)
+            )
+            batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
+        return _finish(config, prep, judgments, stage, before, started, batch, batched)
+
+
+def _judge_where(config: RunConfig) -> str:
+    if config.judge.bundled:
+        return f"bundled {config.judge.bundled}, llama.cpp on 127.0.0.1"
+    return redact_url(config.judge.base_url or "$OPENAI_BASE_URL (or api.openai.com)")
+
+
+def _batched_usage(ledger: Ledger) -> Usage:
+    from judge.judging.batch_book import BatchBook
+
+    with BatchBook(ledger.path) as book:
+        return book.usage()
+
+
+def _usage(
+    config: RunConfig, stage: JudgeStage, batch: BatchOutcome | None = None, batched: Usage | None = None
+) -> UsageSummary:
+    """Whole-run and this invocation's tokens and cost; calls the Batch API answered at its price.
+
+    ``batched`` is every call of the run folder answered by a batch (its tokens are part of the
+    stage's whole-run usage, where they show as cached); ``batch`` is what this invocation collected.
+    """
+    price, batched = prices(config), batched or Usage()
+    batch_price = batch_prices(price, config.judge.batch)
+    whole, now = stage.usage, stage.new_usage
+    live = Usage(prompt_tokens=whole.prompt_tokens - batched.prompt_tokens,
+                 completion_tokens=whole.completion_tokens - batched.completion_tokens)  # fmt: skip
+    collected = batch.usage if batch is not None else Usage()
+    new = Usage(prompt_tokens=now.prompt_tokens + collected.prompt_tokens,
+                completion_tokens=now.completion_tokens + collected.completion_tokens)  # fmt: skip
+    total_cost = new_cost = None
+    if price is not None and batch_price is not None:
+        total_cost = price.cost(live) + batch_price.cost(batched)
+        new_cost = price.cost(stage.new_usage) + batch_price.cost(collected)
+    return UsageSummary(
+        calls=stage.calls,
+        cached_calls=stage.cached_calls,
+        prompt_tokens=stage.usage.prompt_tokens,
+        completion_tokens=stage.usage.completion_tokens,
+        cost_usd=total_cost,
+        new_calls=stage.calls - stage.cached_calls + (batch.answered if batch is not None else 0),
+        new_prompt_tokens=new.prompt_tokens,
+        new_completion_tokens=new.completion_tokens,
+        new_cost_usd=new_cost,
+    )
+
+
+def _finish(
+    config: RunConfig,
+    prep: Prepared,
+    judgments: dict[str, Judgment],
+    stage: JudgeStage,
+    before: set[str],
+    started: str,
+    batch: BatchOutcome | None = None,
+    batched: Usage | None = None,
+) -> CompareResult:
+    run_dir = config.run_dir
+    write_jsonl(
+        run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
+    )
+    outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
+    extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
+    if batch is not None:
+        extras["batch"] = batch.extras()
+    usage = _usage(config, stage, batch, batched)
+    facts = RunFacts(
+        run_id=config.name,
+        models={r: config.models[r].name for r in ROLES},
+        judge={"model": config.judge.model, "base_url": _judge_where(config)},
+        usage=usage,
+        label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
+        extras=extras,
+    )
+    summary = aggregate.summarize(outcomes, facts, config.stats)
+    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
+    conclusion = summary.conclusion
+    if not state.complete:
+        conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"
+    summary = summary.model_copy(update={"run": state, "conclusion": conclusion})
+    write_jsonl(run_dir / "outcomes.jsonl", outcomes)
+    by_item = {o.item_id: o for o in outcomes}
+    rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, stage.raw_replies, by_item, prep.gens)
+    write_jsonl(run_dir / "audit.jsonl", rows)
+    write_atomic(run_dir / "summary.json", json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
+    from judge.reporting import write_reports
+
+    write_reports(run_dir)
+    return CompareResult(summary=summary, outcomes=outcomes, run_dir=run_dir)

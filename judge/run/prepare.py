@@ -1,0 +1,111 @@
+"""Everything before the judge: outputs read or generated, checks, the judge's view, blind pairs, batches.
+
+The judge sees each output cut to ``max_output_chars`` (with a note saying how much was cut); the
+checks, ``generations.jsonl`` and the reports keep the full text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from judge.checks.stage import apply_checks
+from judge.config import RunConfig
+from judge.judging.blind import batches, make_pairs
+from judge.records import ROLES, BlindKey, BlindPair, Generation, PromptItem, Result, Role
+from judge.store import Ledger
+
+__all__ = ["Files", "Prepared", "blind", "for_judge", "prepare", "read_inputs"]
+
+Files = Mapping[Role, dict[str, Generation] | None]
+"""Each side's outputs read from its file, or None when the side is generated."""
+
+
+@dataclass
+class Prepared:
+    """Everything decided before the judge is called."""
+
+    items: list[PromptItem]
+    gens: dict[Role, dict[str, Generation]]
+    pairs: list[BlindPair]
+    keys: list[BlindKey]
+    groups: list[list[BlindPair]]
+    decided: dict[str, tuple[Result, str]]
+    extras: dict[str, Any]
+
+
+def read_inputs(config: RunConfig) -> tuple[list[PromptItem], Files]:
+    """Read and check every input file; a side's outputs are None when they must be generated.
+
+    An outputs file is matched against the whole prompt set, then cut to ``limit`` like the prompts.
+    """
+    from judge.generation.stage import file_outputs
+    from judge.inputs import load_prompts
+
+    every = load_prompts(config.prompts)
+    files = {role: file_outputs(config.models[role], role, every) for role in ROLES}
+    return (every[: config.limit] if config.limit else every), files
+
+
+def for_judge(
+    config: RunConfig, gens: dict[Role, dict[str, Generation]]
+) -> dict[Role, dict[str, Generation]]:
+    """The outputs as the judge sees them: each cut to ``max_output_chars``, saying so."""
+    limit = config.judge.max_output_chars
+
+    def cut(g: Generation) -> Generation:
+        if len(g.output) <= limit:
+            return g
+        note = f"\n[... output cut here for the judge: {len(g.output) - limit:,} more characters not shown]"
+        return g.model_copy(update={"output": g.output[:limit] + note})
+
+    return {role: {i: cut(g) for i, g in side.items()} for role, side in gens.items()}
+
+
+def _truncated(config: RunConfig, gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:
+    limit = config.judge.max_output_chars
+    cut = sorted(
+        f"{g.item_id} ({g.role})" for side in gens.values() for g in side.values() if len(g.output) > limit
+    )
+    if not cut:
+        return {}
+    note = f"cut to {limit:,} characters for the judge; the full texts are in generations.jsonl"
+    return {"outputs_cut_for_the_judge": {"count": len(cut), "outputs": ", ".join(cut[:20]), "note": note}}
+
+
+def _side(
+    config: RunConfig, role: Role, items: list[PromptItem], files: Files, ledger: Ledger, show: bool
+) -> dict[str, Generation]:
+    given = files[role]
+    if given is not None:
+        return {i.id: given[i.id] for i in items}
+    from judge.generation.stage import outputs_for  # stage 1 (generation backends imported only when used)
+
+    return outputs_for(config.models[role], role, items, ledger, show_progress=show)
+
+
+def prepare(config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger, show: bool) -> Prepared:
+    """Outputs (read or generated and cached), checks, blind pairs and judge batches."""
+    gens = {role: _side(config, role, items, files, ledger, show) for role in ROLES}
+    gens, decided, extras = apply_checks(config, items, gens)
+    pairs, keys, groups = blind(config, items, gens, decided)
+    extras = {**extras, **_truncated(config, gens)}
+    return Prepared(items, gens, pairs, keys, groups, decided, extras)
+
+
+def blind(
+    config: RunConfig,
+    items: list[PromptItem],
+    gens: dict[Role, dict[str, Generation]],
+    decided: Mapping[str, object],
+) -> tuple[list[BlindPair], list[BlindKey], list[list[BlindPair]]]:
+    """Blind pairs of the outputs as the judge sees them, their keys, and the batches to judge."""
+    pairs, keys = make_pairs(
+        items, for_judge(config, gens), seed=config.seed, both_orders=config.judge.both_orders
+    )
+    todo = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
+    groups = batches(
+        [p for p, _ in todo], [k for _, k in todo], seed=config.seed, size=config.judge.batch_size
+    )
+    return pairs, keys, groups
