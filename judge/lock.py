@@ -22,7 +22,7 @@ from judge.errors import JudgeError
 
 __all__ = ["LOCK_NAME", "RunFolderBusy", "RunLock"]
 
-LOCK_NAME = "run.lock"
+LOCK_NAME = "run.lock"  # RunFolder.LOCK
 
 
 class RunFolderBusy(JudgeError):

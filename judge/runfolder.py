@@ -20,8 +20,14 @@ audit.jsonl         one row per judged comparison: texts, verdict, rationale, ra
 summary.json        the statistics and the answer in words (docs/summary.schema.json)
 report.md/.html     the reports, rendered from summary.json and audit.jsonl
 ledger.sqlite       every request and raw reply, for resuming without paying twice
+settings.json       the settings that change verdicts (a changed one is refused)
+invocations.jsonl   each invocation's new calls, tokens, cost, recovered pairs and exit code
+run.lock            held by the one judge process writing the folder
 <name>.json         side results attached later (perplexity.json)
 ==================  ===========================================================================
+
+The results folder above the run folders holds ``index.html``, the list of every run
+(:mod:`judge.reporting.index`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from pydantic import BaseModel, ValidationError
 
 from judge.errors import InputError
 from judge.records import AuditRow, Generation, Outcome
-from judge.summary import Summary
+from judge.summary import Summary, load_summary
 
 __all__ = ["RunFolder", "write_atomic", "write_jsonl"]
 
@@ -94,6 +100,9 @@ class RunFolder:
     REPORT_MD = "report.md"
     REPORT_HTML = "report.html"
     LEDGER = "ledger.sqlite"
+    SETTINGS = "settings.json"
+    INVOCATIONS = "invocations.jsonl"
+    LOCK = "run.lock"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -141,14 +150,14 @@ class RunFolder:
 
     # -- reads ---------------------------------------------------------------------------------------
     def read_summary(self) -> Summary:
-        """summary.json as a :class:`~judge.summary.Summary`.
+        """summary.json as a :class:`~judge.summary.Summary` (an older schema is upgraded).
 
         Raises:
             InputError: the file is missing (the message says how to make one) or not a summary.
         """
         path = self.path / self.SUMMARY
         try:
-            return Summary.model_validate_json(path.read_bytes())
+            return load_summary(path.read_bytes())
         except FileNotFoundError:
             raise InputError(
                 path, None, "no summary.json: not a finished run folder (run `judge run CONFIG` first)"

@@ -1,4 +1,4 @@
-"""The run folder and its SQLite ledger.
+"""The run's SQLite ledger.
 
 The ledger (``ledger.sqlite``, WAL, synchronous=NORMAL: every commit survives a killed process;
 only an OS crash can lose the last few) records every request *before* it is
@@ -7,8 +7,7 @@ of the same config finds finished calls there and never sends (or pays for) them
 request left ``pending`` by a killed run is simply sent again. Generated outputs are cached
 in the same file by (model spec, parameters, prompt).
 
-Exports (JSONL, JSON, Markdown) are written atomically: to a temporary file in the same
-folder, then renamed, so a reader never sees half a file.
+The other files of the run folder are written, atomically, by :mod:`judge.runfolder`.
 """
 
 from __future__ import annotations
@@ -16,21 +15,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from judge.records import Usage
 
-__all__ = ["Ledger", "StoredReply", "content_key", "write_atomic", "write_jsonl"]
+__all__ = ["Ledger", "StoredReply", "content_key"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -163,28 +159,3 @@ class Ledger:
             "INSERT OR REPLACE INTO generations (key, output, created) VALUES (?, ?, ?)",
             (key, output, time.time()),
         )
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_jsonl(path: str | Path, records: Iterable[BaseModel | dict[str, Any]]) -> None:
-    """Atomically write records as JSON lines."""
-    lines = [
-        r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r, ensure_ascii=False)
-        for r in records
-    ]
-    write_atomic(path, "".join(line + "\n" for line in lines))

@@ -27,23 +27,21 @@ def _report(args: argparse.Namespace) -> int:
     from judge.cli.main import report_ending
     from judge.errors import InputError
     from judge.reporting import write_reports
-    from judge.summary import Summary
+    from judge.runfolder import RunFolder
 
     if args.path.is_dir():
-        if not (args.path / "summary.json").is_file():
+        folder = RunFolder(args.path)
+        if not folder.is_run():
             raise InputError(
                 args.path, None, "not a run folder (no summary.json): give results/<run>/ or a verdict file"
             )
-        try:
-            summary = Summary.model_validate_json((args.path / "summary.json").read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise InputError(args.path / "summary.json", None, f"not a judge summary ({exc})") from None
+        summary = folder.read_summary()
         written = write_reports(args.path)
     else:
         from judge.imports.importing import import_verdicts
 
         run_dir = import_verdicts(args.path, results=args.results, key_path=args.key)
-        written = [run_dir / "report.md", run_dir / "report.html"]
+        written = [run_dir / RunFolder.REPORT_MD, run_dir / RunFolder.REPORT_HTML]
         summary = None
     for path in written:
         _out.print(f"wrote {path}")
@@ -138,13 +136,12 @@ def _perplexity_models(args: argparse.Namespace) -> list[tuple[str, Path, Path |
 def _attach(run_dir: Path, name: str, payload: Mapping[str, object]) -> None:
     """Add a side result to a run's summary extras and re-render its reports."""
     from judge.reporting import write_reports
-    from judge.store import write_atomic
-    from judge.summary import Summary
+    from judge.runfolder import RunFolder
 
-    write_atomic(run_dir / f"{name}.json", json.dumps(payload, indent=2) + "\n")
-    summary = Summary.model_validate_json((run_dir / "summary.json").read_text(encoding="utf-8"))
-    summary = summary.model_copy(update={"extras": {**summary.extras, name: dict(payload)}})
-    write_atomic(run_dir / "summary.json", summary.model_dump_json(indent=2) + "\n")
+    folder = RunFolder(run_dir)
+    summary = folder.read_summary()
+    folder.write_json(f"{name}.json", dict(payload))
+    folder.write_summary(summary.model_copy(update={"extras": {**summary.extras, name: dict(payload)}}))
     write_reports(run_dir)
 
 

@@ -17,7 +17,7 @@ from judge.aggregation.aggregate import RunFacts
 from judge.config import StatsOptions
 from judge.imports.verdict_files import file_models, is_alpaca_eval, load_verdicts, read_rows
 from judge.records import AuditRow, Outcome
-from judge.store import write_atomic, write_jsonl
+from judge.runfolder import RunFolder
 
 __all__ = ["import_verdicts"]
 
@@ -99,9 +99,12 @@ def import_verdicts(
         comparison="reference",
     )
     summary = aggregate.summarize(outcomes, facts, StatsOptions())
-    run_dir = results / facts.run_id
-    write_jsonl(run_dir / "outcomes.jsonl", outcomes)
-    write_jsonl(run_dir / "audit.jsonl", [_row(o, r) for o, r in zip(outcomes, raws, strict=True)])
-    write_atomic(run_dir / "summary.json", summary.model_dump_json(indent=2) + "\n")
-    write_reports(run_dir)
-    return run_dir
+    folder = RunFolder(results / facts.run_id)
+    folder.write_records(folder.OUTCOMES, outcomes)
+    folder.write_records(folder.AUDIT, [_row(o, r) for o, r in zip(outcomes, raws, strict=True)])
+    folder.write_summary(summary)
+    write_reports(folder.path)
+    from judge.reporting.index import write_index
+
+    write_index(Path(results))
+    return folder.path

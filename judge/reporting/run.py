@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from judge.errors import InputError
 from judge.records import AuditRow
-from judge.reporting.audit import read_audit
 from judge.reporting.html import render_html
 from judge.reporting.markdown import render_markdown
-from judge.summary import Summary, load_summary
+from judge.runfolder import RunFolder
+from judge.summary import Summary
 
 __all__ = ["load_run", "write_reports"]
-
-
-def _read_summary(path: Path) -> Summary:
-    try:
-        return load_summary(path.read_bytes())
-    except FileNotFoundError:
-        raise InputError(path, None, "no summary.json: run `judge` (or the aggregate stage) first") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise InputError(path, None, f"not a summary: {where}: {first['msg']}") from None
 
 
 def load_run(run_dir: Path) -> tuple[Summary, list[AuditRow], str | None]:
@@ -35,23 +19,8 @@ def load_run(run_dir: Path) -> tuple[Summary, list[AuditRow], str | None]:
     Raises:
         InputError: summary.json is missing or invalid, or a line of audit.jsonl is invalid.
     """
-    run_dir = Path(run_dir)
-    summary = _read_summary(run_dir / "summary.json")
-    audit = run_dir / "audit.jsonl"
-    rows = read_audit(audit) if audit.exists() else []
-    config = run_dir / "config.toml"
-    return summary, rows, config.read_text(encoding="utf-8") if config.exists() else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    folder = RunFolder(run_dir)
+    return folder.read_summary(), folder.read_audit(), folder.read_config_text()
 
 
 def write_reports(run_dir: Path) -> list[Path]:
@@ -69,7 +38,5 @@ def write_reports(run_dir: Path) -> list[Path]:
     run_dir = Path(run_dir)
     summary, rows, config = load_run(run_dir)
     md, page = render_markdown(summary), render_html(summary, rows, config)
-    written = [run_dir / "report.md", run_dir / "report.html"]
-    for path, text in zip(written, (md, page), strict=True):
-        _write_atomic(path, text)
-    return written
+    folder = RunFolder(run_dir)
+    return [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]

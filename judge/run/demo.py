@@ -14,8 +14,8 @@ from pathlib import Path
 
 from judge.config import JudgeSpec, RunConfig, StatsOptions
 from judge.records import Role
+from judge.runfolder import write_jsonl
 from judge.specs import GenerationParams, ModelSpec
-from judge.store import write_jsonl
 
 __all__ = ["DEMO_NOTE", "demo_config"]
 

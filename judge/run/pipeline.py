@@ -9,7 +9,6 @@ one stopped and ask again for every pair that has no verdict yet.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +42,8 @@ from judge.run.state import (
     run_state,
     write_settings,
 )
-from judge.store import Ledger, write_atomic, write_jsonl
+from judge.runfolder import RunFolder
+from judge.store import Ledger
 from judge.summary import Summary, UsageSummary
 
 __all__ = ["CompareResult", "DryRun", "run_comparison"]
@@ -68,14 +68,14 @@ class CompareResult:
 
 
 def _snapshot(config: RunConfig, templates: Templates, prep: Prepared) -> None:
-    run_dir = config.run_dir
+    folder = RunFolder(config.run_dir)
     if config.source and config.source.exists():  # a key inside a base_url is not copied along
-        write_atomic(run_dir / "config.toml", redact_url(config.source.read_text(encoding="utf-8")))
-    write_atomic(run_dir / "config.json", config.model_dump_json(indent=2))
+        folder.write_text(folder.CONFIG_TOML, redact_url(config.source.read_text(encoding="utf-8")))
+    folder.write_text(folder.CONFIG_JSON, config.model_dump_json(indent=2))
     write_settings(config, templates)
-    write_jsonl(run_dir / "generations.jsonl", [prep.gens[r][i.id] for i in prep.items for r in ROLES])
-    write_jsonl(run_dir / "pairs.jsonl", prep.pairs)
-    write_jsonl(run_dir / "key.jsonl", prep.keys)
+    folder.write_records(folder.GENERATIONS, [prep.gens[r][i.id] for i in prep.items for r in ROLES])
+    folder.write_records(folder.PAIRS, prep.pairs)
+    folder.write_records(folder.KEY, prep.keys)
 
 
 def _make_folder(config: RunConfig) -> Path | None:
@@ -165,7 +165,7 @@ def run_comparison(
     run_dir, created = config.run_dir, _make_folder(config)
     with RunLock(run_dir, wait=wait, on_wait=on_wait):
         guard_settings(config, templates, replace=replace)
-        with Ledger(run_dir / "ledger.sqlite") as ledger:
+        with Ledger(run_dir / RunFolder.LEDGER) as ledger:
             try:
                 prep = prepare(config, items, files, ledger, show_progress)
             except (ConfigError, InputError):
@@ -239,9 +239,9 @@ def _finish(
     batched: Usage | None = None,
 ) -> CompareResult:
     run_dir = config.run_dir
-    write_jsonl(
-        run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
-    )
+    folder = RunFolder(run_dir)
+    judged = [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
+    folder.write_records(folder.JUDGMENTS, judged)
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
     extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
     if batch is not None:
@@ -262,12 +262,14 @@ def _finish(
     if not state.complete:
         conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"
     summary = summary.model_copy(update={"run": state, "conclusion": conclusion})
-    write_jsonl(run_dir / "outcomes.jsonl", outcomes)
+    folder.write_records(folder.OUTCOMES, outcomes)
     by_item = {o.item_id: o for o in outcomes}
     rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, stage.raw_replies, by_item, prep.gens)
-    write_jsonl(run_dir / "audit.jsonl", rows)
-    write_atomic(run_dir / "summary.json", json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
+    folder.write_records(folder.AUDIT, rows)
+    folder.write_summary(summary)
     from judge.reporting import write_reports
+    from judge.reporting.index import write_index
 
     write_reports(run_dir)
+    write_index(run_dir.parent)  # results/index.html lists every run, this one included
     return CompareResult(summary=summary, outcomes=outcomes, run_dir=run_dir)

@@ -21,7 +21,7 @@ from judge.config import RunConfig
 from judge.errors import APIError, ConfigError
 from judge.judging.stage import Templates
 from judge.records import Judgment
-from judge.store import write_atomic
+from judge.runfolder import RunFolder, write_atomic
 from judge.summary import Invocation, RunState, UsageSummary
 
 __all__ = [
@@ -38,8 +38,8 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_API, EXIT_UNREADABLE = 0, 3, 4
-SETTINGS = "settings.json"
-HISTORY = "invocations.jsonl"
+SETTINGS = RunFolder.SETTINGS
+HISTORY = RunFolder.INVOCATIONS
 RESUME = "run the same command again to resume: finished calls are never paid twice"
 
 
@@ -81,7 +81,7 @@ def guard_settings(config: RunConfig, templates: Templates, *, replace: bool) ->
     changed = _changes(config, templates)
     if changed and replace:
         (config.run_dir / HISTORY).unlink(missing_ok=True)
-        (config.run_dir / "judgments.jsonl").unlink(missing_ok=True)
+        (config.run_dir / RunFolder.JUDGMENTS).unlink(missing_ok=True)
     elif changed:
         raise ConfigError(
             f"{config.run_dir} holds a run made with other settings ({'; '.join(changed)}). Its key, "
@@ -113,7 +113,7 @@ def failure_cause(exc: APIError, key_env: str) -> str:
 
 def previously_failed(run_dir: Path) -> set[str]:
     """Pair ids the last invocation left failed (from its judgments.jsonl)."""
-    path = run_dir / "judgments.jsonl"
+    path = run_dir / RunFolder.JUDGMENTS
     if not path.is_file():
         return set()
     failed = set()
