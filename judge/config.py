@@ -22,7 +22,6 @@ from pydantic import (
 )
 
 from judge.errors import ConfigError, redact_url
-from judge.judging.batch_options import BatchOptions
 from judge.specs import ModelSpec
 
 __all__ = [
@@ -51,6 +50,31 @@ def prompts_dir() -> Path:
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+BATCH_PRICE_FACTOR = 0.5
+"""OpenAI bills Batch API tokens at half the list price."""
+
+
+class BatchOptions(BaseModel):
+    """Batch API settings (used when ``[judge] mode = "batch"``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    price_factor: float = Field(
+        default=BATCH_PRICE_FACTOR, gt=0, le=1, description="Batch price as a share of the list price."
+    )
+    poll_interval: float = Field(default=30.0, gt=0, le=3600, description="Seconds between status polls.")
+    completion_window: str = Field(default="24h", description="Batch completion window (OpenAI takes 24h).")
+    max_requests: int = Field(
+        default=50_000, ge=1, le=50_000, description="Most requests in one batch (OpenAI's limit: 50,000)."
+    )
+    failed: Literal["live", "batch"] = Field(
+        default="live",
+        description="Where requests that failed or expired in a batch are asked again: the live API, "
+        "or one more batch (then the live API for what fails there too).",
+    )
+
 
 
 class JudgeSpec(_Section):

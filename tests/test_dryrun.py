@@ -148,7 +148,7 @@ def test_a_bundled_judge_is_not_started_when_every_call_is_in_the_ledger(
 def test_a_failed_judge_server_start_is_not_retried_by_every_queued_call(tmp_path: Path) -> None:
     from judge.config import config_from_dict
     from judge.errors import APIError
-    from judge.judging.endpoint import LazyJudge
+    from judge.run.endpoint import LazyJudge
 
     class Crashing(LazyJudge):
         starts = 0

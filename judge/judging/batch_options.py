@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+# The [judge.batch] table is config (judge.config); the price arithmetic lives here.
+from judge.config import BATCH_PRICE_FACTOR, BatchOptions
 
 if TYPE_CHECKING:
     from judge.client import Prices
 
 __all__ = ["BATCH_PRICE_FACTOR", "BatchOptions", "batch_prices"]
-
-BATCH_PRICE_FACTOR = 0.5
-"""OpenAI bills Batch API tokens at half the list price."""
-
-
-class BatchOptions(BaseModel):
-    """Batch API settings (used when ``[judge] mode = "batch"``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    price_factor: float = Field(
-        default=BATCH_PRICE_FACTOR, gt=0, le=1, description="Batch price as a share of the list price."
-    )
-    poll_interval: float = Field(default=30.0, gt=0, le=3600, description="Seconds between status polls.")
-    completion_window: str = Field(default="24h", description="Batch completion window (OpenAI takes 24h).")
-    max_requests: int = Field(
-        default=50_000, ge=1, le=50_000, description="Most requests in one batch (OpenAI's limit: 50,000)."
-    )
-    failed: Literal["live", "batch"] = Field(
-        default="live",
-        description="Where requests that failed or expired in a batch are asked again: the live API, "
-        "or one more batch (then the live API for what fails there too).",
-    )
 
 
 def batch_prices(prices: Prices | None, options: BatchOptions) -> Prices | None:

@@ -23,12 +23,23 @@ from typing import Any, Protocol
 from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec, prompts_dir
 from judge.errors import APIError, ConfigError
-from judge.judging.endpoint import endpoint_down
 from judge.judging.replies import parse_reply, reply_schema
 from judge.records import BlindPair, Judgment, Usage
 from judge.store import Ledger, content_key
 
 __all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "render_messages"]
+
+
+# Failures that say the endpoint itself is unusable (auth, quota, unreachable, overloaded past the retry
+# budget): no new call is sent after one. A 400 or 422 is about one request, and only fails its pairs.
+_ENDPOINT_DOWN = frozenset({401, 403, 404, 429})
+
+
+def endpoint_down(exc: APIError) -> bool:
+    """Whether ``exc`` means the endpoint failed for good (not just this one request)."""
+    code = exc.status_code
+    return code is None or code in _ENDPOINT_DOWN or code >= 500
+
 
 
 class _Reply(Protocol):

@@ -20,9 +20,9 @@ from judge.config import RunConfig
 from judge.errors import ConfigError
 from judge.generation.backends import cache_keys
 from judge.judging.batch_options import batch_prices
-from judge.judging.endpoint import judge_spec, prices
 from judge.judging.stage import JudgeStage, Templates
 from judge.records import ROLES, Generation, PromptItem, Role, Usage
+from judge.run.endpoint import judge_spec, prices
 from judge.run.prepare import Files, blind
 from judge.specs import ModelSpec
 from judge.store import Ledger

@@ -26,12 +26,12 @@ from judge.config import RunConfig
 from judge.errors import ConfigError, InputError, redact_url
 from judge.judging.batch_options import batch_prices
 from judge.judging.batch_outcome import BatchOutcome
-from judge.judging.endpoint import LazyJudge, judge_spec, prices
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.progress import JudgeProgress
 from judge.records import ROLES, BlindPair, Judgment, Outcome, Usage
 from judge.run.dryrun import DryRun, estimate
+from judge.run.endpoint import LazyJudge, judge_spec, prices
 from judge.run.prepare import Prepared, prepare, read_inputs
 from judge.run.state import (
     guard_settings,

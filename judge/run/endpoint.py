@@ -14,24 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from judge.client import ChatClient, ChatReply, Prices, RetryPolicy
 from judge.config import JudgeSpec, RunConfig
-from judge.errors import APIError
 
 if TYPE_CHECKING:
     from judge.client import RetryEvent
     from judge.generation.server import LocalServer
 
-__all__ = ["LazyJudge", "endpoint_down", "judge_spec", "prices"]
-
-# Failures that say the endpoint itself is unusable (auth, quota, unreachable, overloaded past the retry
-# budget): no new call is sent after one. A 400 or 422 is about one request, and only fails its pairs.
-_ENDPOINT_DOWN = frozenset({401, 403, 404, 429})
-
-
-def endpoint_down(exc: APIError) -> bool:
-    """Whether ``exc`` means the endpoint failed for good (not just this one request)."""
-    code = exc.status_code
-    return code is None or code in _ENDPOINT_DOWN or code >= 500
-
+__all__ = ["LazyJudge", "judge_spec", "prices"]
 
 def prices(config: RunConfig) -> Prices | None:
     """The judge's token prices, or None when the config gives none."""
