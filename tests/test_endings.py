@@ -113,19 +113,32 @@ def test_pairs_failed_on_unreadable_replies_are_recovered_by_a_rerun(tmp_path: P
 
 
 def test_two_runs_of_one_folder_never_pay_twice(tmp_path: Path) -> None:
-    with FakeServer(latency=3.0) as server:  # 3 calls, one at a time: 9 s to start a rival
+    # The first run's calls are slow until the rival has been turned away, so the first surely holds
+    # the folder while the second starts, however loaded the machine is.
+    with FakeServer(latency=20.0) as server:
         config = write_project(tmp_path, server.base_url, judge_extra="concurrency = 1")
+        config.write_text(config.read_text().replace("timeout = 5", "timeout = 60"))  # the stall is no fault
         first = _cli("run", str(config))
-        deadline = time.monotonic() + 30
-        while not server.posts and time.monotonic() < deadline:
-            time.sleep(0.05)
-        second = _cli("run", str(config))
-        _, err = second.communicate(timeout=60)
-        assert second.returncode == 5
-        assert f"pid {first.pid}" in err and "--wait" in err
-        queued = _cli("run", str(config), "--wait")
-        assert _ok(first) and _ok(queued)
-        assert len(server.posts) == 3, "3 calls, each sent once"
+        procs = [first]
+        try:
+            deadline = time.monotonic() + 60
+            while not server.posts and time.monotonic() < deadline:
+                time.sleep(0.05)
+            second = _cli("run", str(config))
+            procs.append(second)
+            _, err = second.communicate(timeout=120)
+            server.latency = 0.0  # the call in flight still waits; the rest go fast
+            assert second.returncode == 5
+            assert f"pid {first.pid}" in err and "--wait" in err
+            queued = _cli("run", str(config), "--wait")
+            procs.append(queued)
+            assert _ok(first) and _ok(queued)
+            assert len(server.posts) == 3, "3 calls, each sent once"
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate()
     usage = _summary(tmp_path / "results" / "spine")["usage"]
     assert usage["new_calls"] == 0 and usage["cached_calls"] == 3  # type: ignore[index]
 
