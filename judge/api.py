@@ -64,11 +64,9 @@ def load_run(path: str | Path) -> CompareResult:
         >>> result = judge.load_run("results/procedural-files")  # doctest: +SKIP
         >>> result.to_dataframe(texts=True)[["item_id", "result", "prompt"]]  # doctest: +SKIP
     """
-    from judge.runfolder import RunFolder
+    from judge.collection import finished
 
-    folder = RunFolder(path)
-    if not folder.path.is_dir():
-        raise ConfigError(f"{folder.path}: no such run folder (results/<run>/ holds one per run)")
+    folder = finished(path)
     return CompareResult(summary=folder.read_summary(), outcomes=folder.read_outcomes(), run_dir=folder.path)
 
 

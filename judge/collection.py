@@ -23,15 +23,22 @@ if TYPE_CHECKING:
     from judge.records import Outcome
     from judge.summary import Summary
 
-__all__ = ["Flip", "RunDiff", "diff_runs", "restat", "texts_frame"]
+__all__ = ["Flip", "RunDiff", "diff_runs", "finished", "restat", "texts_frame"]
 
 _Z95 = 1.959963984540054
 
 
-def _folder(path: str | Path) -> RunFolder:
+def finished(path: str | Path) -> RunFolder:
+    """The run folder at ``path``, or an error that says what is there instead."""
+    from judge.errors import InputError
+
     folder = RunFolder(path)
     if not folder.path.is_dir():
         raise ConfigError(f"{folder.path}: no such run folder (results/<run>/ holds one per run)")
+    if not folder.is_run():
+        runs = sorted(p.name for p in folder.path.iterdir() if RunFolder(p).is_run())
+        hint = f"it holds the runs {', '.join(runs[:5])}" if runs else "run `judge run CONFIG` first"
+        raise InputError(folder.path, None, f"not a finished run folder (no summary.json); {hint}")
     return folder
 
 
@@ -48,7 +55,7 @@ def restat(
     """
     from judge.aggregation import aggregate
 
-    folder = _folder(path)
+    folder = finished(path)
     old = folder.read_summary()
     opts = _options(folder, alpha=alpha, margin=margin, level=level)
     labels = Counter(
@@ -176,7 +183,7 @@ def diff_runs(run_a: str | Path, run_b: str | Path) -> RunDiff:
         InputError: a folder holds no finished run.
         ConfigError: a folder does not exist.
     """
-    fa, fb = _folder(run_a), _folder(run_b)
+    fa, fb = finished(run_a), finished(run_b)
     a, b = fa.read_summary(), fb.read_summary()
     before = {o.item_id: o for o in fa.read_outcomes()}
     after = {o.item_id: o for o in fb.read_outcomes()}

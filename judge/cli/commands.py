@@ -54,9 +54,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from judge.collection import finished
     from judge.reporting import export_rows, filter_rows, load_run, print_audit
 
-    _, rows, _ = load_run(args.run)
+    _, rows, _ = load_run(finished(args.run).path)
     chosen = filter_rows(
         rows,
         category=args.category,
