@@ -80,3 +80,26 @@ def test_diff_of_two_runs(
     assert main(["diff", str(v2.run_dir), str(v3.run_dir)]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "5 of 12 shared items flipped" in text and "change B - A: +" in text
+
+
+def test_run_gate_fails_a_worse_finetune_with_exit_6(
+    tmp_path: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_project(tmp_path, fake_server.base_url, n=40, ft_good=set(), base_good=set(range(40)))
+    assert main(["run", str(config), "--no-progress", "--json", "--fail-if-worse"]) == 6
+    out, err = capsys.readouterr()
+    assert json.loads(out)["effect"]["verdict"] == "worse" and "gate failed" in err
+    run_dir = tmp_path / "results" / "spine"
+    assert main(["stats", str(run_dir), "--fail-unless-better"]) == 6
+
+
+def test_init_and_report_speak_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "j.toml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"wrote": str(tmp_path / "j.toml")}
+    verdicts = tmp_path / "v.csv"
+    verdicts.write_text("id,winner\n" + "".join(f"q{i},{'model' if i % 3 else 'tie'}\n" for i in range(30)))
+    assert main(["report", str(verdicts), "--results", str(tmp_path / "results"), "--json"]) == 0
+    written = json.loads(capsys.readouterr().out)["written"]
+    assert all(Path(p).is_file() for p in written) and len(written) == 2
+    assert main(["runs", "--results", str(tmp_path / "results"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["pairs"] == 30

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.server
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
+
+if TYPE_CHECKING:
+    import http.server
 
 __all__ = ["register"]
 
@@ -316,6 +319,7 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _view(args: argparse.Namespace) -> int:
     import functools
+    import http.server
     import webbrowser
 
     from judge.errors import ConfigError
@@ -324,7 +328,7 @@ def _view(args: argparse.Namespace) -> int:
     if not args.results.is_dir():
         raise ConfigError(f"{args.results}: no results folder here (pass --results DIR)")
     write_index(args.results)
-    handler = functools.partial(_QuietHandler, directory=str(args.results))
+    handler = functools.partial(_quiet_handler(), directory=str(args.results))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
         if args.json:
@@ -339,11 +343,15 @@ def _view(args: argparse.Namespace) -> int:
     return 0
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files of the results folder only; no request log on the terminal."""
+def _quiet_handler() -> type[http.server.SimpleHTTPRequestHandler]:
+    """A handler serving files of the results folder only, with no request log on the terminal."""
+    import http.server
 
-    def log_message(self, format: str, *args: object) -> None:
-        del format, args
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            del format, args
+
+    return Quiet
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -186,7 +186,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if isinstance(result, DryRun):
         if args.json:
-            _out.print_json(json.dumps({"dry_run": True, "text": result.describe()}))
+            import dataclasses
+
+            payload = {**dataclasses.asdict(result), "text": result.describe()}
+            _out.print_json(json.dumps(payload, default=str))
             return 0
         _out.print(f"dry run (nothing sent, nothing written):\n{escape(result.describe())}", soft_wrap=True)
         return 0
