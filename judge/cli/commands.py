@@ -121,7 +121,7 @@ def _demo(args: argparse.Namespace) -> int:
     config = demo_config(
         args.results, n=args.n, judge_base_url=args.judge_base_url, judge_model=args.judge_model
     )
-    result = run_comparison(config, show_progress=not args.no_progress)
+    result = run_comparison(config, show_progress=not (args.no_progress or args.quiet))
     assert isinstance(result, CompareResult)
     if args.json:
         _out.print_json(result.summary.model_dump_json())

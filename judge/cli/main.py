@@ -89,9 +89,11 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="estimate generation, calls, tokens and cost; send and write nothing",
     )
-    p.add_argument("--judge-base-url", help="override [judge] base_url (OpenAI-compatible endpoint)")
-    p.add_argument("--judge-model", help="override [judge] model")
-    p.add_argument("--limit", type=positive_int, help="judge only the first N prompts")
+    p.add_argument(
+        "--judge-base-url", metavar="URL", help="override [judge] base_url (OpenAI-compatible endpoint)"
+    )
+    p.add_argument("--judge-model", metavar="MODEL", help="override [judge] model")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="judge only the first N prompts")
     p.add_argument("--wait", action="store_true", help="if another run holds the run folder, wait for it")
     p.add_argument(
         "--replace",
@@ -111,6 +113,7 @@ def _add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "file",
         type=Path,
+        metavar="RUN_DIR_OR_FILE",
         help="results/<run>/ (recomputed, not changed) or a verdict file (CSV/JSONL/.jsonl.gz)",
     )
     p.add_argument("--key", type=Path, help="key file when the winner column says A/B/tie")
@@ -179,7 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     result = run_comparison(
         config,
         dry_run=args.dry_run,
-        show_progress=not args.no_progress,
+        show_progress=not (args.no_progress or args.quiet),
         replace=args.replace,
         wait=args.wait,
         on_wait=lambda text: _err.print(escape(text), soft_wrap=True),

@@ -41,7 +41,11 @@ def add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         help="more log lines on stderr: -v every retry (INFO), -vv everything (DEBUG)",
     )
     group.add_argument(
-        "-q", "--quiet", action="count", default=default, help="only errors on stderr (no retry warnings)"
+        "-q",
+        "--quiet",
+        action="count",
+        default=default,
+        help="only errors on stderr (no retry warnings, no progress bars)",
     )
 
 
