@@ -159,3 +159,9 @@ def test_api_docstrings_cite_only_files_that_exist() -> None:
     for doc in (judge.__doc__, api.compare.__doc__, api.load_run.__doc__, api.stats_for_file.__doc__):
         for cited in re.findall(r"\bexamples/[\w./-]+\.\w+", doc or ""):
             assert (ROOT / cited).exists(), f"a docstring cites {cited}, which does not exist"
+
+
+def test_misspelt_verb_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["stat", "x.csv"])
+    assert info.value.code == 2 and "did you mean 'stats'?" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -47,6 +47,22 @@ the repository; the Python API: `python -m pydoc judge` (judge.compare, judge.lo
 
 _ORDER = ("init", "run", "demo", "runs", "view", "stats", "diff", "report", "audit", "check", "plan")
 """The verbs in the order --help lists them (the rest follow): the order a user meets them."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a misspelt verb or choice."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found.group(2)) or found.group(2).split(", ")
+            close = difflib.get_close_matches(found.group(1), choices, n=1, cutoff=0.6)
+            if close:
+                message = f"{message}; did you mean {close[0]!r}?"
+        super().error(message)
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):
@@ -147,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     from judge import __version__
     from judge.cli import commands, history
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="judge",
         description=DESCRIPTION,
         epilog=EPILOG,
