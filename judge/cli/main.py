@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 from rich.console import Console
 from rich.markup import escape
@@ -171,7 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"judge {__version__}")
     add_common(parser, top=True)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="VERB", title="verbs")
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True, metavar="VERB", title="verbs"),
+    )
     for add in (_add_run, _add_stats, _add_plan):
         add(sub)
     commands.register(sub)
