@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from judge.cli import build_parser, main
-from judge.cli.logs import configure
+from judge.cli.logs import configured
 from judge.cli.options import GATE_EXIT
 from judge.config import load_config
 from judge.errors import ConfigError, InputError, redact
@@ -129,25 +129,20 @@ def test_renamed_output_field_names_what_was_found(tmp_path: Path) -> None:
 
 def test_repeated_log_lines_collapse_unless_verbose(capsys: pytest.CaptureFixture[str]) -> None:
     log = logging.getLogger("judge.client")
-    try:
-        configure()
+    with configured():
         for attempt in range(25):
             log.warning("%s attempt %d failed (%s); retry in %.2fs", "http://x/v1", attempt, "refused", 1.0)
-        lines = capsys.readouterr().err.splitlines()
-        assert len(lines) == 3 and "20 like this so far" in lines[-1]
-        configure(verbose=1)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and "20 like this so far" in lines[-1]
+    with configured(verbose=1):
         for attempt in range(5):
             log.warning("%s attempt %d failed", "http://x/v1", attempt)
         log.debug("not at -v")
-        assert len(capsys.readouterr().err.splitlines()) == 5
-        configure(quiet=1)
+    assert len(capsys.readouterr().err.splitlines()) == 5
+    with configured(quiet=1):
         log.warning("hidden")
-        assert capsys.readouterr().err == ""
-    finally:
-        logger = logging.getLogger("judge")
-        logger.handlers.clear()
-        logger.setLevel(logging.NOTSET)
-        logger.propagate = True
+    assert capsys.readouterr().err == ""
+    assert not logging.getLogger("judge").handlers  # put back as found
 
 
 def test_api_docstrings_cite_only_files_that_exist() -> None:

@@ -15,10 +15,12 @@ application set up, as the logging HOWTO asks of libraries.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
-__all__ = ["configure", "level_for"]
+__all__ = ["configured", "level_for"]
 
 _EVERY = 10  # at WARNING, one line for every ten repeats of the same kind of message
 
@@ -61,18 +63,24 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def configure(verbose: int = 0, quiet: int = 0) -> logging.Handler:
-    """Send the ``judge`` loggers to stderr at the level the flags ask for; returns the handler."""
-    level = level_for(verbose, quiet)
+@contextlib.contextmanager
+def configured(verbose: int = 0, quiet: int = 0) -> Iterator[logging.Handler]:
+    """Send the ``judge`` loggers to stderr at the level the flags ask for, for one command.
+
+    The logger's level and handlers are put back afterwards, so that ``main()`` called from
+    Python (a notebook, a test) leaves the application's logging as it found it.
+    """
     logger = logging.getLogger("judge")
-    for old in [h for h in logger.handlers if getattr(h, "_judge_cli", False)]:
-        logger.removeHandler(old)
+    level = logger.level
     handler = _Stderr(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler._judge_cli = True  # type: ignore[attr-defined]
-    if level >= logging.WARNING:
+    wanted = level_for(verbose, quiet)
+    if wanted >= logging.WARNING:
         handler.addFilter(_Collapse())
     logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False  # the CLI owns stderr; no second copy through the root logger
-    return handler
+    logger.setLevel(wanted)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

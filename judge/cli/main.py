@@ -292,11 +292,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``judge`` console script."""
     args = build_parser().parse_args(argv)
     handler = _COMMANDS.get(args.command) or args.handler
-    from judge.cli.logs import configure
+    from judge.cli.logs import configured
 
-    configure(getattr(args, "verbose", 0), getattr(args, "quiet", 0))
     try:
-        code: int = handler(args)
+        with configured(getattr(args, "verbose", 0), getattr(args, "quiet", 0)):
+            code: int = handler(args)
         return code
     except JudgeError as exc:
         from judge.reporting.terminal import clean
