@@ -8,17 +8,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.text import Text
-
-if TYPE_CHECKING:
-    import http.server
 
 __all__ = ["register"]
 
@@ -263,18 +257,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i.add_argument("--json", action="store_true", help='print {"wrote": PATH}')
     i.set_defaults(handler=_init)
 
-    r = sub.add_parser("runs", help="list the finished runs (and write results/index.html)")
-    r.add_argument("--results", type=Path, default=Path("results"), help="default: results/")
-    r.add_argument("--json", action="store_true", help="one JSON object per run instead of the table")
-    r.set_defaults(handler=_runs)
-
-    v = sub.add_parser("view", help="serve results/ on 127.0.0.1 and open it in a browser")
-    v.add_argument("--results", type=Path, default=Path("results"), help="default: results/")
-    v.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    v.add_argument("--no-browser", action="store_true", help="only print the address")
-    v.add_argument("--json", action="store_true", help='print {"url": ..., "results": ...} first (one line)')
-    v.set_defaults(handler=_view)
-
 
 def _setup_server(args: argparse.Namespace) -> int:
     from judge.generation.server import build_llama_server
@@ -285,73 +267,6 @@ def _setup_server(args: argparse.Namespace) -> int:
         return 0
     _out.print(f"llama-server ready: {binary}", markup=False)
     return 0
-
-
-def _runs(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from judge.reporting.index import list_runs, write_index
-
-    rows = list_runs(args.results)
-    if args.results.is_dir():
-        write_index(args.results)
-    if args.json:
-        payload = [
-            {"run": r.folder.name, "path": str(r.folder.path), "created": r.summary.created,
-             "models": r.summary.models, "judge": r.summary.judge.get("model"), "pairs": r.summary.counts.n,
-             "preference": r.summary.preference.model_dump(), "cost_usd": r.summary.usage.cost_usd}
-            for r in rows
-        ]  # fmt: skip
-        _out.print_json(json.dumps(payload))
-        return 0
-    if not rows:
-        _out.print(f"no finished run in {args.results}", markup=False)
-        return 0
-    table = Table("run", "date", "models", "judge", "pairs", "preference", "cost")
-    for r in rows:
-        date = r.summary.created[:16].replace("T", " ")
-        cells = (r.folder.name, date, r.models, r.judge, str(r.summary.counts.n), r.preference, r.cost)
-        table.add_row(*(Text(x) for x in cells))
-    _out.print(table)
-    _out.print(f"index: {args.results / 'index.html'}", markup=False)
-    return 0
-
-
-def _view(args: argparse.Namespace) -> int:
-    import functools
-    import http.server
-    import webbrowser
-
-    from judge.errors import ConfigError
-    from judge.reporting.index import write_index
-
-    if not args.results.is_dir():
-        raise ConfigError(f"{args.results}: no results folder here (pass --results DIR)")
-    write_index(args.results)
-    handler = functools.partial(_quiet_handler(), directory=str(args.results))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
-        if args.json:
-            _out.print(json.dumps({"url": url, "results": str(args.results)}), markup=False, soft_wrap=True)
-        else:
-            _out.print(f"serving {args.results} at {url}  (Ctrl-C to stop)", markup=False, soft_wrap=True)
-        _out.file.flush()
-        if not args.no_browser:
-            webbrowser.open(url)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a user stops it
-            httpd.serve_forever()
-    return 0
-
-
-def _quiet_handler() -> type[http.server.SimpleHTTPRequestHandler]:
-    """A handler serving files of the results folder only, with no request log on the terminal."""
-    import http.server
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            del format, args
-
-    return Quiet
 
 
 def _init(args: argparse.Namespace) -> int:

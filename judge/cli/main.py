@@ -11,12 +11,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.markup import escape
 
-from judge.cli.options import GATE_EXIT, add_common, add_gate, gate
+from judge.cli.options import GATE_EXIT, HelpFormatter, Parser, add_common, add_gate, gate
 from judge.errors import JudgeError
 
 if TYPE_CHECKING:
@@ -47,27 +47,6 @@ the repository; the Python API: `python -m pydoc judge` (judge.compare, judge.lo
 
 _ORDER = ("init", "run", "demo", "runs", "view", "stats", "diff", "report", "audit", "check", "plan")
 """The verbs in the order --help lists them (the rest follow): the order a user meets them."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with "did you mean" for a misspelt verb or choice."""
-
-    def error(self, message: str) -> NoReturn:
-        import difflib
-        import re
-
-        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if found:
-            choices = re.findall(r"'([^']*)'", found.group(2)) or found.group(2).split(", ")
-            close = difflib.get_close_matches(found.group(1), choices, n=1, cutoff=0.6)
-            if close:
-                message = f"{message}; did you mean {close[0]!r}?"
-        super().error(message)
-
-
-class _Help(argparse.RawDescriptionHelpFormatter):
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=20, width=100)
 
 
 _out = Console(highlight=False)
@@ -163,11 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     from judge import __version__
     from judge.cli import commands, history
 
-    parser = _Parser(
+    parser = Parser(
         prog="judge",
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=_Help,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"judge {__version__}")
     add_common(parser, top=True)

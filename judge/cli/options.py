@@ -1,4 +1,5 @@
-"""Options every verb shares (``-v``/``-q``) and the CI gate (``--fail-if-worse``/``--fail-unless-better``).
+"""Parser plumbing (did-you-mean, help layout), the options every verb shares (``-v``/``-q``)
+and the CI gate (``--fail-if-worse``/``--fail-unless-better``).
 
 The gate reads ``summary.effect.verdict``, the net win rate's interval against the margin:
 
@@ -16,17 +17,40 @@ A run that did not finish keeps its own code (3, 4, 5): the gate needs a finishe
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from judge.summary import Summary
 
-__all__ = ["GATE_EXIT", "add_common", "add_gate", "gate"]
+__all__ = ["GATE_EXIT", "HelpFormatter", "Parser", "add_common", "add_gate", "gate"]
 
 GATE_EXIT = 6
 """Exit code of a result that fails ``--fail-if-worse`` or ``--fail-unless-better``."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a misspelt verb or choice."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found.group(2)) or found.group(2).split(", ")
+            close = difflib.get_close_matches(found.group(1), choices, n=1, cutoff=0.6)
+            if close:
+                message = f"{message}; did you mean {close[0]!r}?"
+        super().error(message)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The top-level help: descriptions kept as written, verbs aligned in one column."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=20, width=100)
 
 
 def add_common(parser: argparse.ArgumentParser, *, top: bool) -> None:
