@@ -13,7 +13,7 @@ from judge.errors import ConfigError
 from judge.run.pipeline import CompareResult, DryRun, run_comparison
 from judge.summary import Summary
 
-__all__ = ["compare", "plan", "stats_for_file"]
+__all__ = ["compare", "load_run", "plan", "stats_for_file"]
 
 
 def compare(
@@ -35,18 +35,39 @@ def compare(
         wait: wait for another run writing the same run folder instead of raising RunFolderBusy.
 
     Returns:
-        A CompareResult (``.summary``, ``.to_dataframe()``, ``.run_dir``; ``.exit_code`` and
-        ``.summary.run`` say whether every pair got a verdict), or a DryRun.
+        A CompareResult (``.summary``, ``.to_dataframe(texts=True)``, ``.run_dir``; ``.exit_code``
+        and ``.summary.run`` say whether every pair got a verdict), or a DryRun.
+        :func:`load_run` reads the same result back from ``.run_dir`` later.
 
     Example:
-        >>> result = judge.compare("examples/seed001.toml")            # doctest: +SKIP
-        >>> result.summary.sign_test.pvalue, result.to_dataframe().head()  # doctest: +SKIP
+        >>> result = judge.compare("examples/openai_files.toml")  # doctest: +SKIP
+        >>> result.summary.effect.verdict, result.to_dataframe(texts=True).head()  # doctest: +SKIP
     """
     if isinstance(config, (str, Path)):
         config = load_config(config)
     elif isinstance(config, dict):
         config = config_from_dict(config, base=Path.cwd())
     return run_comparison(config, dry_run=dry_run, show_progress=show_progress, replace=replace, wait=wait)
+
+
+def load_run(path: str | Path) -> CompareResult:
+    """A finished run folder read back as the :class:`CompareResult` that :func:`compare` returned.
+
+    Args:
+        path: the run folder (``results/<name>/``).
+
+    Raises:
+        InputError: the folder holds no finished run (no summary.json) or a file in it is invalid.
+        ConfigError: the folder does not exist.
+
+    Example:
+        >>> result = judge.load_run("results/procedural-files")  # doctest: +SKIP
+        >>> result.to_dataframe(texts=True)[["item_id", "result", "prompt"]]  # doctest: +SKIP
+    """
+    from judge.collection import finished
+
+    folder = finished(path)
+    return CompareResult(summary=folder.read_summary(), outcomes=folder.read_outcomes(), run_dir=folder.path)
 
 
 def stats_for_file(

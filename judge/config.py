@@ -7,9 +7,10 @@ snapshots in ``results/`` can be shared safely. A literal ``api_key`` is refused
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -235,7 +236,34 @@ def _problem(err: Any) -> str:
     """One validation error as ``[key] what is wrong``."""
     where = ".".join(str(p) for p in err["loc"])
     msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = _unknown_key(tuple(err["loc"]))
     return f"[{where}] {msg}" if where else msg
+
+
+def _section(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings model that holds the key at ``loc`` (``models.<role>`` skips the role)."""
+    model: type[BaseModel] = RunConfig
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        if field is None:  # a dict key such as the role in models.finetuned
+            continue
+        inner = [field.annotation, *get_args(field.annotation)]
+        nested = [t for t in inner if isinstance(t, type) and issubclass(t, BaseModel)]
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def _unknown_key(loc: tuple[Any, ...]) -> str:
+    """'unknown key', with the closest known key of that section when one is near."""
+    section = _section(loc)
+    known = sorted(n for n in section.model_fields if n != "source") if section else []
+    close = difflib.get_close_matches(str(loc[-1]), known, n=2, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean {' or '.join(map(repr, close))}?"
+    return f"unknown key; this section takes {', '.join(known)}" if known else "unknown key"
 
 
 def load_config(path: str | Path) -> RunConfig:

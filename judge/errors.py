@@ -38,10 +38,14 @@ _URL_SECRET_PARAM = re.compile(
     r"(?i)([?&;](?:[a-z0-9_\-]*(?:key|token|secret|password|passwd|pwd|auth|signature|sig|credential)"
     r"[a-z0-9_\-]*)=)[^&#\s\"'<>]+"
 )
+# A value that looks like a credential: 8+ key characters with a digit in them, or 20+ of them.
+# Random keys almost always hold a digit; ordinary words ("environment", "variable") never do, so
+# "set the OPENAI_API_KEY environment variable" keeps its words.
+_SECRET = r"(?=[A-Za-z0-9_\-\.]*\d)[A-Za-z0-9_\-\.]{8,}|[A-Za-z0-9_\-\.]{20,}"
 _KEY_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-\.]{8,}"),
-    re.compile(r"(?i)(api[_-]?key[\"'=:\s]+)[A-Za-z0-9_\-\.]{8,}"),
+    re.compile(rf"(?i)(bearer\s+)(?:{_SECRET})"),
+    re.compile(rf"(?i)(api[_-]?key[\"'=:\s]+)(?:{_SECRET})"),
 )
 
 

@@ -88,8 +88,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _prompt_item(path: Path, number: int, row: dict[str, Any]) -> PromptItem:
+    found = ", ".join(map(str, row)) or "nothing"
     if "id" not in row or str(row["id"]).strip() == "":
-        raise InputError(path, number, "missing 'id': every prompt needs a unique id")
+        raise InputError(path, number, f"no 'id' field: every prompt needs a unique id; found {found}")
+    if "prompt" not in row:
+        raise InputError(path, number, f"prompt {row['id']!r}: no 'prompt' field; found {found}")
     if not isinstance(row.get("prompt"), str) or not row["prompt"].strip():
         raise InputError(path, number, f"prompt {row['id']!r} has no 'prompt' text")
     metadata = row.get("metadata", {})
@@ -161,11 +164,19 @@ def load_outputs(path: str | Path, role: Role, *, model: str = "") -> dict[str, 
     lines: dict[str, int] = {}
     for number, row in _rows(path):
         if "id" not in row or isinstance(row["id"], (dict, list)) or row["id"] is None:
-            raise InputError(path, number, "missing 'id': each line needs the prompt id it answers")
+            keys = ", ".join(map(str, row)) or "nothing"
+            raise InputError(
+                path, number, f"no 'id' field: each line needs the prompt id it answers; found {keys}"
+            )
         item_id = str(row["id"])
         output = row.get("output")
+        if "output" not in row:
+            keys = ", ".join(map(str, row)) or "nothing"
+            raise InputError(path, number, f"id {item_id!r}: no 'output' field; found {keys}")
         if not isinstance(output, str):
-            raise InputError(path, number, f"id {item_id!r}: 'output' must be a string")
+            raise InputError(
+                path, number, f"id {item_id!r}: 'output' must be a string, not {type(output).__name__}"
+            )
         if not output.strip():
             raise InputError(path, number, f"id {item_id!r}: empty output (remove the line or regenerate it)")
         if item_id in found:

@@ -6,36 +6,77 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.text import Text
 
 from judge.records import Usage
 
 if TYPE_CHECKING:
     from judge.client import Prices, RetryEvent
 
-__all__ = ["GenerationProgress", "JudgeProgress"]
+__all__ = ["GenerationProgress", "JudgeProgress", "fit", "short_count"]
+
+_WIDE = 110  # below this many columns the bars drop what a user can do without (the new/run split)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut in the middle to ``width`` characters: both ends of a model name stay readable.
+
+    A label ``what (model name)`` keeps ``what`` whole and cuts the name inside the brackets.
+    """
+    if len(text) <= width:
+        return text
+    what, bracket, name = text.partition(" (")
+    if bracket and name.endswith(")") and len(what) + 6 <= width:
+        return f"{what} ({fit(name[:-1], width - len(what) - 3)})"
+    head = (width - 1) // 2
+    return f"{text[:head]}…{text[len(text) - (width - 1 - head) :]}"
+
+
+def short_count(n: int) -> str:
+    """12,345 -> "12.3k", 1,470,234 -> "1.47M": token counts that fit a narrow bar."""
+    if n < 10_000:
+        return f"{n:,}"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.2f}M"
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class _Times(ProgressColumn):
+    """Elapsed and remaining time in one short column: ``1:23 eta 2:00``."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{_clock(task.elapsed)} eta {_clock(task.time_remaining)}", style="progress.remaining")
 
 
 class _Bar:
-    """One rich bar on stderr with elapsed time and ETA, shown for a ``with`` block."""
+    """One rich bar on stderr with elapsed time and ETA, shown for a ``with`` block.
 
-    def __init__(self, label: str, total: int | None, *, enabled: bool) -> None:
+    Laid out to stay on one line at 80 columns: the label is cut in the middle to what is left
+    after the bar, the count, the times and ``reserve`` characters of extra information.
+    """
+
+    def __init__(self, label: str, total: int | None, *, enabled: bool, reserve: int = 0) -> None:
+        console = Console(stderr=True)
+        self.width = console.width
+        narrow = self.width < _WIDE
+        bar = 12 if narrow else 30
+        room = max(12, self.width - bar - 11 - 15 - reserve - 5)  # count, times, info, gaps
         self._progress = Progress(
-            TextColumn(label),
-            BarColumn(),
+            TextColumn(fit(label, room)),
+            BarColumn(bar_width=bar),
             MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            _Times(),
             TextColumn("{task.fields[info]}"),
-            console=Console(stderr=True),
+            console=console,
             disable=not enabled,
         )
         self._task = self._progress.add_task(label, total=total, info="")
@@ -65,7 +106,7 @@ class JudgeProgress(_Bar):
     """
 
     def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
-        super().__init__("judging", total, enabled=enabled)
+        super().__init__("judging", total, enabled=enabled, reserve=30)
         self.prices = prices
         self.tokens = Usage()  # the whole run
         self.new_tokens = Usage()  # sent by this invocation
@@ -76,6 +117,8 @@ class JudgeProgress(_Bar):
 
     def _info(self) -> str:
         retries = f" retries {self.retries}" if self.retries else ""
+        if self.width < _WIDE:  # the whole run's tokens and cost; the final summary has the split
+            return f"{short_count(self.tokens.total_tokens)} tok{self._money(self.tokens)}{retries}"
         run = f"run {self.tokens.total_tokens:,} tokens{self._money(self.tokens)}"
         return f"{run} (new {self.new_tokens.total_tokens:,}{self._money(self.new_tokens)}){retries}"
 

@@ -25,10 +25,13 @@ EXPECTED = {
     "ParseError",
     "PromptItem",
     "RunConfig",
+    "RunDiff",
     "Summary",
     "Verdict",
     "compare",
+    "diff_runs",
     "load_config",
+    "load_run",
     "plan",
     "stats_for_file",
 }

@@ -27,7 +27,7 @@ def _rewrite(path: Path, lines: list[str]) -> None:
         ),
         (['{"id": "a", "prompt": "x"}', '{"id": "b", "prompt": '], 2, "not valid JSON"),
         (['{"id": "a", "prompt": "x"}', '["b", "y"]'], 2, "must be a JSON object"),
-        (['{"prompt": "x"}'], 1, "missing 'id'"),
+        (['{"prompt": "x"}'], 1, "no 'id' field: every prompt needs a unique id; found prompt"),
         (['{"id": "a", "prompt": "   "}'], 1, "has no 'prompt' text"),
     ],
 )
@@ -60,7 +60,7 @@ def test_output_file_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"out.jsonl:2: id 'b': empty output"):
         load_outputs(path, "base")
     _rewrite(path, ['{"id": "a", "output": 3}'])
-    with pytest.raises(InputError, match=r"out.jsonl:1: id 'a': 'output' must be a string"):
+    with pytest.raises(InputError, match=r"out.jsonl:1: id 'a': 'output' must be a string, not int"):
         load_outputs(path, "base")
 
 

@@ -8,14 +8,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.server
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
-from rich.text import Text
 
 __all__ = ["register"]
 
@@ -43,15 +40,19 @@ def _report(args: argparse.Namespace) -> int:
         run_dir = import_verdicts(args.path, results=args.results, key_path=args.key)
         written = [run_dir / RunFolder.REPORT_MD, run_dir / RunFolder.REPORT_HTML]
         summary = None
+    if args.json:
+        _out.print_json(json.dumps({"written": [str(p) for p in written]}))
+        return 0 if summary is None else report_ending(summary, _err, _err)
     for path in written:
         _out.print(f"wrote {path}")
     return 0 if summary is None else report_ending(summary, _out, _err)
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from judge.collection import finished
     from judge.reporting import export_rows, filter_rows, load_run, print_audit
 
-    _, rows, _ = load_run(args.run)
+    _, rows, _ = load_run(finished(args.run).path)
     chosen = filter_rows(
         rows,
         category=args.category,
@@ -62,6 +63,9 @@ def _audit(args: argparse.Namespace) -> int:
         failed=args.failed,
         search=args.search,
     )
+    if args.json:
+        _out.print_json(json.dumps([r.model_dump(mode="json") for r in chosen]), ensure_ascii=True)
+        return 0
     if args.export:
         count = export_rows(chosen, args.export)
         _out.print(f"exported {count} of {len(rows)} comparisons to {args.export}")
@@ -109,8 +113,11 @@ def _demo(args: argparse.Namespace) -> int:
     config = demo_config(
         args.results, n=args.n, judge_base_url=args.judge_base_url, judge_model=args.judge_model
     )
-    result = run_comparison(config, show_progress=not args.no_progress)
+    result = run_comparison(config, show_progress=not (args.no_progress or args.quiet))
     assert isinstance(result, CompareResult)
+    if args.json:
+        _out.print_json(result.summary.model_dump_json())
+        return report_ending(result.summary, _err, _err)
     print_summary(result.summary, _out)
     _out.print(f"\nreport: {result.run_dir / 'report.html'}  (and report.md; `judge audit {result.run_dir}`)")
     _out.print(f"\n{DEMO_NOTE}")
@@ -173,19 +180,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
     from judge.cli.main import positive_int
 
-    d = sub.add_parser("demo", help="the whole pipeline offline on the bundled model and its shipped LoRA")
+    d = sub.add_parser("demo", help="the whole pipeline offline: bundled model vs its shipped LoRA")
     d.add_argument("--n", type=positive_int, default=24, help="held-out problems to compare (20-40)")
-    d.add_argument("--results", type=Path, default=Path("results"))
+    d.add_argument(
+        "--results", type=Path, default=Path("results"), help="where the run folder goes (default results/)"
+    )
     d.add_argument(
         "--judge-base-url", help="a real judge (OpenAI-compatible) instead of the bundled 0.5B model"
     )
     d.add_argument("--judge-model", help="the real judge's model name")
-    d.add_argument("--no-progress", action="store_true")
+    d.add_argument("--no-progress", action="store_true", help="no progress bars (logs and CI)")
+    d.add_argument("--json", action="store_true", help="print summary.json instead of the table")
     d.set_defaults(handler=_demo)
 
-    x = sub.add_parser(
-        "perplexity", help="perplexity of base and fine-tuned on reference answers (transformers)"
-    )
+    x = sub.add_parser("perplexity", help="perplexity of base and fine-tune on reference answers (torch)")
     x.add_argument("references", type=Path, help="prompt set whose 'reference' answers are scored")
     x.add_argument(
         "--model", help="model folder, GGUF file or bundled:NAME (default: the bundled Qwen + LoRA)"
@@ -193,22 +201,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     x.add_argument("--adapter", type=Path, help="PEFT adapter folder for the fine-tuned side")
     x.add_argument("--limit", type=positive_int, help="score only the first N references")
     x.add_argument("--run", type=Path, help="also write perplexity.json into this run folder")
-    x.add_argument("--json", action="store_true")
+    x.add_argument("--json", action="store_true", help="print the perplexities as JSON")
     x.set_defaults(handler=_perplexity)
 
-    p = sub.add_parser("report", help="write report.md and report.html for a run folder or a verdict file")
+    p = sub.add_parser("report", help="write report.md/.html for a run folder or a verdict file")
     p.add_argument(
         "path", type=Path, help="results/<run>/ or a verdict file (CSV/JSONL, AlpacaEval .jsonl.gz)"
     )
     p.add_argument("--results", type=Path, default=Path("results"), help="where an imported file's run goes")
     p.add_argument("--key", type=Path, help="key file when the winners are blind A/B labels")
+    p.add_argument("--json", action="store_true", help="print the written files as JSON")
     p.set_defaults(handler=_report)
 
     a = sub.add_parser("audit", help="read the judge's rationales: filter, search, export")
-    a.add_argument("run", type=Path)
-    a.add_argument("--category")
+    a.add_argument("run", type=Path, help="the run folder, results/<run>/")
+    a.add_argument("--category", help="only this prompt category")
     a.add_argument("--result", choices=["win", "loss", "tie"], help="un-blinded, fine-tuned side")
-    a.add_argument("--confidence", choices=["high", "medium", "low"])
+    a.add_argument(
+        "--confidence",
+        choices=["high", "medium", "low"],
+        help="only verdicts the judge gave at this confidence",
+    )
     a.add_argument("--inconsistent", action="store_true", help="only position-inconsistent pairs")
     a.add_argument(
         "--check-disagrees", action="store_true", help="only pairs where the judge contradicts a check"
@@ -218,105 +231,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--reveal", action="store_true", help="show which model was A and B")
     a.add_argument("--full", action="store_true", help="print whole texts and the raw reply")
     a.add_argument("--export", type=Path, help="write the filtered rows to .csv or .jsonl instead")
+    a.add_argument("--json", action="store_true", help="print the filtered rows as a JSON list")
     a.set_defaults(handler=_audit)
 
-    c = sub.add_parser(
-        "check", help="run the checks (degeneration, execution, tool calls) on an outputs file"
-    )
+    c = sub.add_parser("check", help="the checks alone (degeneration, execution, tool calls) on outputs")
     c.add_argument("outputs", type=Path, help="JSONL of {id, output}")
     c.add_argument("--prompts", type=Path, required=True, help="the prompt set the outputs answer")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="print each item's checks as JSON")
     c.set_defaults(handler=_check)
 
     s = sub.add_parser(
         "setup-server",
-        help="compile llama.cpp's llama-server for this CPU into the judge cache (offline demo)",
+        help="build llama.cpp's llama-server for this CPU (offline demo)",
     )
     s.add_argument("--rebuild", action="store_true", help="build again even if this recipe's build exists")
+    s.add_argument("--json", action="store_true", help='print {"binary": PATH} when done')
     s.set_defaults(handler=_setup_server)
 
     i = sub.add_parser("init", help="write a commented run config to start from")
     i.add_argument("path", type=Path, nargs="?", default=Path("judge.toml"), help="default: judge.toml")
     i.add_argument("--force", action="store_true", help="overwrite an existing file")
+    i.add_argument("--json", action="store_true", help='print {"wrote": PATH}')
     i.set_defaults(handler=_init)
-
-    r = sub.add_parser("runs", help="list the finished runs in a results folder (and write its index.html)")
-    r.add_argument("--results", type=Path, default=Path("results"), help="default: results/")
-    r.add_argument("--json", action="store_true", help="one JSON object per run instead of the table")
-    r.set_defaults(handler=_runs)
-
-    v = sub.add_parser("view", help="serve the results folder on 127.0.0.1 and open its index in a browser")
-    v.add_argument("--results", type=Path, default=Path("results"), help="default: results/")
-    v.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    v.add_argument("--no-browser", action="store_true", help="only print the address")
-    v.set_defaults(handler=_view)
 
 
 def _setup_server(args: argparse.Namespace) -> int:
     from judge.generation.server import build_llama_server
 
     binary = build_llama_server(rebuild=args.rebuild)
+    if args.json:
+        _out.print_json(json.dumps({"binary": str(binary)}))
+        return 0
     _out.print(f"llama-server ready: {binary}", markup=False)
     return 0
-
-
-def _runs(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from judge.reporting.index import list_runs, write_index
-
-    rows = list_runs(args.results)
-    if args.results.is_dir():
-        write_index(args.results)
-    if args.json:
-        payload = [
-            {"run": r.folder.name, "path": str(r.folder.path), "created": r.summary.created,
-             "models": r.summary.models, "judge": r.summary.judge.get("model"), "pairs": r.summary.counts.n,
-             "preference": r.summary.preference.model_dump(), "cost_usd": r.summary.usage.cost_usd}
-            for r in rows
-        ]  # fmt: skip
-        _out.print_json(json.dumps(payload))
-        return 0
-    if not rows:
-        _out.print(f"no finished run in {args.results}", markup=False)
-        return 0
-    table = Table("run", "date", "models", "judge", "pairs", "preference", "cost")
-    for r in rows:
-        date = r.summary.created[:16].replace("T", " ")
-        cells = (r.folder.name, date, r.models, r.judge, str(r.summary.counts.n), r.preference, r.cost)
-        table.add_row(*(Text(x) for x in cells))
-    _out.print(table)
-    _out.print(f"index: {args.results / 'index.html'}", markup=False)
-    return 0
-
-
-def _view(args: argparse.Namespace) -> int:
-    import functools
-    import webbrowser
-
-    from judge.errors import ConfigError
-    from judge.reporting.index import write_index
-
-    if not args.results.is_dir():
-        raise ConfigError(f"{args.results}: no results folder here (pass --results DIR)")
-    write_index(args.results)
-    handler = functools.partial(_QuietHandler, directory=str(args.results))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
-        _out.print(f"serving {args.results} at {url}  (Ctrl-C to stop)", markup=False, soft_wrap=True)
-        _out.file.flush()
-        if not args.no_browser:
-            webbrowser.open(url)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a user stops it
-            httpd.serve_forever()
-    return 0
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files of the results folder only; no request log on the terminal."""
-
-    def log_message(self, format: str, *args: object) -> None:
-        del format, args
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -329,6 +276,9 @@ def _init(args: argparse.Namespace) -> int:
     text = (files("judge") / "assets" / "init" / "config.toml").read_text(encoding="utf-8")
     args.path.parent.mkdir(parents=True, exist_ok=True)
     args.path.write_text(text.replace("THIS_FILE", str(args.path)), encoding="utf-8")
+    if args.json:
+        _out.print_json(json.dumps({"wrote": str(args.path)}))
+        return 0
     _out.print(f"wrote {args.path}: edit the paths and model names, then `judge run {args.path} --dry-run`",
                markup=False, soft_wrap=True)  # fmt: skip
     return 0

@@ -62,8 +62,17 @@ class CompareResult:
         """0 when every pair has a verdict, 3 when the judge endpoint failed, 4 on unreadable replies."""
         return self.summary.run.exit_code if self.summary.run else 0
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per prompt: status, result (fine-tuned side), confidence, criteria, ..."""
+    def to_dataframe(self, *, texts: bool = False) -> pd.DataFrame:
+        """One row per prompt: status, result (fine-tuned side), confidence, criteria, ...
+
+        Args:
+            texts: also ``prompt``, ``reference``, ``output_finetuned`` and ``output_base``
+                (read from the run folder's generations.jsonl and audit.jsonl).
+        """
+        if texts:
+            from judge.collection import texts_frame
+
+            return texts_frame(self.run_dir, self.outcomes)
         return aggregate.to_dataframe(self.outcomes)
 
 
