@@ -39,7 +39,8 @@ test: setup sandbox browser
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check judge tests benchmarks
+	$(BIN)/ruff check judge tests benchmarks scripts
+	$(BIN)/ruff format --check judge tests benchmarks scripts
 	$(BIN)/mypy
 
 bench: setup
