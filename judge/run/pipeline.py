@@ -21,13 +21,15 @@ import pandas as pd
 from judge.aggregation import aggregate
 from judge.aggregation.aggregate import RunFacts
 from judge.aggregation.audit_rows import audit_rows
-from judge.checks.stage import truth_extras
+from judge.aggregation.reliability import judged_pairs
+from judge.checks.stage import verification
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
 from judge.errors import ConfigError, InputError, redact_url
 from judge.judging.batch_options import batch_prices
 from judge.judging.batch_outcome import BatchOutcome
 from judge.judging.endpoint import LazyJudge, judge_spec, prices
+from judge.judging.resample import Resampled, resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.progress import JudgeProgress
@@ -103,7 +105,7 @@ async def _judge(
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
-) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None]:
+) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None, Resampled]:
     batch = None
     if config.judge.mode == "batch":  # the Batch API answers first calls into the ledger
         from judge.judging.batch import prefill_ledger
@@ -119,7 +121,8 @@ async def _judge(
         stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
         judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
-            return await stage.run(groups), stage, batch
+            judgments = await stage.run(groups)
+            return judgments, stage, batch, await resample(groups, judgments, stage, config.seed)
         finally:
             if client is None:  # a client handed in stays open for its owner
                 await judge.aclose()
@@ -175,11 +178,11 @@ def run_comparison(
                 raise
             _snapshot(config, templates, prep)
             before = previously_failed(run_dir)
-            judgments, stage, batch = asyncio.run(
+            judgments, stage, batch, again = asyncio.run(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
             batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
-        return _finish(config, prep, judgments, stage, before, started, batch, batched)
+        return _finish(config, prep, judgments, stage, before, started, batch, batched, again)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -237,13 +240,15 @@ def _finish(
     started: str,
     batch: BatchOutcome | None = None,
     batched: Usage | None = None,
+    again: Resampled | None = None,
 ) -> CompareResult:
     run_dir = config.run_dir
     write_jsonl(
         run_dir / "judgments.jsonl", [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
     )
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
-    extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
+    extras = dict(prep.extras)
+    again = again or Resampled()
     if batch is not None:
         extras["batch"] = batch.extras()
     usage = _usage(config, stage, batch, batched)
@@ -254,6 +259,11 @@ def _finish(
         usage=usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         extras=extras,
+        verification=verification(outcomes, prep.gens, getattr(config.judge, "evidence", False)),
+        judged=judged_pairs(prep.groups, prep.keys, judgments),
+        keys=prep.keys,
+        rejudged_batches=again.batches,
+        rejudged_single=again.single,
     )
     summary = aggregate.summarize(outcomes, facts, config.stats)
     state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
