@@ -26,5 +26,5 @@ def test_example_config_dry_run_and_run(
     )
     result = run_comparison(config, show_progress=False)
     assert isinstance(result, CompareResult) and result.summary.counts.n == 24
-    accuracy = result.summary.extras["checks"]["accuracy"]
-    assert accuracy["finetuned"]["n"] == accuracy["base"]["n"] == 24  # the real outputs were executed
+    accuracy = result.summary.verification.accuracy if result.summary.verification else None
+    assert accuracy is not None and accuracy.finetuned.n == accuracy.base.n == 24  # the real outputs were executed

@@ -24,6 +24,7 @@ __all__ = [
     "judge_caveats",
     "lead",
     "other_name",
+    "position_note",
     "pct",
     "power_sentence",
     "reliability_sentence",
@@ -203,7 +204,7 @@ def conclusion(s: Summary) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _position_note(bias: PositionBias | None) -> str:
+def position_note(bias: PositionBias | None) -> str:
     if bias is None:
         return ""
     notes = []
@@ -229,7 +230,7 @@ def _position_note(bias: PositionBias | None) -> str:
 def judge_caveats(s: Summary) -> str:
     """What the run says about the judge itself: position bias, agreement with verified truth."""
     v = s.verification
-    parts = [_position_note(s.position_bias), accuracy_sentence(v), truth_sentence(v)]
+    parts = [position_note(s.position_bias), accuracy_sentence(v), truth_sentence(v)]
     return " ".join(p for p in parts if p)
 
 
