@@ -11,7 +11,12 @@ planned for the margin, never from a handful of verdicts; an imported file's sec
 
 from __future__ import annotations
 
-from judge.reporting.narrator_judge import accuracy_sentence, reliability_sentence, truth_sentence
+from judge.reporting.narrator_judge import (
+    accuracy_sentence,
+    reliability_details,
+    reliability_sentence,
+    truth_sentence,
+)
 from judge.summary import Effect, FailedBound, PositionBias, Power, SignTest, Summary
 
 __all__ = [
@@ -24,9 +29,10 @@ __all__ = [
     "judge_caveats",
     "lead",
     "other_name",
-    "position_note",
     "pct",
+    "position_note",
     "power_sentence",
+    "reliability_details",
     "reliability_sentence",
     "short_decision",
     "truth_sentence",

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from judge.errors import InputError
 from judge.records import AuditRow
 from judge.reporting.audit import read_audit
+from judge.reporting.figures import figures
 from judge.reporting.html import render_html
 from judge.reporting.markdown import render_markdown
 from judge.summary import Summary, load_summary
@@ -61,7 +62,7 @@ def write_reports(run_dir: Path) -> list[Path]:
         run_dir: the run folder (results/<run-id>/).
 
     Returns:
-        The paths written: [report.md, report.html].
+        The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart.
 
     Raises:
         InputError: the run folder's inputs are missing or invalid (nothing is written then).
@@ -72,4 +73,8 @@ def write_reports(run_dir: Path) -> list[Path]:
     written = [run_dir / "report.md", run_dir / "report.html"]
     for path, text in zip(written, (md, page), strict=True):
         _write_atomic(path, text)
+    for name, svg in figures(summary).items():  # the charts alone, for papers and slides
+        path = run_dir / f"chart-{name}.svg"
+        _write_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n")
+        written.append(path)
     return written
