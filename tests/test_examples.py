@@ -27,4 +27,4 @@ def test_example_config_dry_run_and_run(
     result = run_comparison(config, show_progress=False)
     assert isinstance(result, CompareResult) and result.summary.counts.n == 24
     accuracy = result.summary.verification.accuracy if result.summary.verification else None
-    assert accuracy is not None and accuracy.finetuned.n == accuracy.base.n == 24  # the real outputs were executed
+    assert accuracy is not None and accuracy.finetuned.n == accuracy.base.n == 24  # all executed

@@ -52,8 +52,18 @@ def judged_rows(rows: Sequence[AuditRow], batch_size: int = 5) -> list[JudgedPai
     ok = [r for r in rows if r.judge_label is not None]
     calls = [ok[i : i + batch_size] for i in range(0, len(ok), batch_size)]
     return [
-        JudgedPair(r.pair_id, r.item_id, r.round, slot, len(call), r.judge_label, r.a_role,
-                   len(r.output_a), len(r.output_b), dict(r.criteria))  # fmt: skip
+        JudgedPair(
+            r.pair_id,
+            r.item_id,
+            r.round,
+            slot,
+            len(call),
+            r.judge_label,
+            r.a_role,
+            len(r.output_a),
+            len(r.output_b),
+            dict(r.criteria),
+        )
         for call in calls
         for slot, r in enumerate(call, start=1)
         if r.judge_label is not None
