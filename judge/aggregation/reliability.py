@@ -158,7 +158,7 @@ def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
     design = np.column_stack([np.ones_like(x), x])
     beta = np.zeros(2)
     for _ in range(50):
-        p = 1 / (1 + np.exp(-design @ beta))
+        p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
         info = design.T @ (design * (p * (1 - p))[:, None])
         try:
             step = np.linalg.solve(info, design.T @ (y - p))
@@ -169,7 +169,7 @@ def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
             break
     if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 30:  # separation: no finite fit
         return None
-    p = 1 / (1 + np.exp(-design @ beta))
+    p = 1 / (1 + np.exp(-np.clip(design @ beta, -30, 30)))
     cov = np.linalg.pinv(design.T @ (design * (p * (1 - p))[:, None]))
     return beta, np.sqrt(np.diag(cov))
 
