@@ -16,6 +16,7 @@ from fakeserver import CallPolicy, FakeServer, default_policy
 from spine import BASE_FILE, FT_FILE, write_project
 
 from judge.config import load_config
+from judge.records import AuditRow
 from judge.run.pipeline import CompareResult, run_comparison
 from judge.summary import JudgeReliability
 
@@ -122,3 +123,28 @@ def test_the_demo_judge_is_called_not_trustworthy(tmp_path: Path) -> None:
     html = (result.run_dir / "report.html").read_text()
     assert html.index('id="lead"') < html.index('id="results"')
     assert (result.run_dir / "chart-judge-reliability.svg").read_text().startswith("<?xml")
+
+
+def test_verdicts_contradicting_their_criteria_are_counted_and_filtered() -> None:
+    from report.report_factory import make_row, make_summary
+
+    from judge.reporting import filter_rows, render_html
+
+    def row(i: int) -> AuditRow:  # the fine-tune shown as A and as B in turn, winning every pair
+        role = "finetuned" if i % 2 else "base"
+        won, lost = ("A", "B") if role == "finetuned" else ("B", "A")
+        criteria = {"correctness": lost, "clarity": lost, "completeness": won} if i < 3 else {"clarity": won}
+        return make_row(i, "win", a_role=role, criteria=criteria)
+
+    rows = [row(i) for i in range(10)]
+    summary = make_summary(rows)
+    rel = summary.judge_reliability
+    assert rel is not None and rel.rationale is not None
+    assert (rel.rationale.contradicting, rel.rationale.checked) == (3, 10)
+    assert rel.verdict == "use with care" and any("criteria" in r for r in rel.reasons)
+    assert [r.item_id for r in filter_rows(rows, rationale_disagrees=True)] == [
+        "item-000",
+        "item-001",
+        "item-002",
+    ]
+    assert render_html(summary, rows, None).count('"rationale_disagrees":true') == 3

@@ -35,6 +35,8 @@ from judge.summary import (
 __all__ = [
     "JudgedPair",
     "agreement",
+    "criteria_contradict",
+    "criteria_majority",
     "judge_reliability",
     "judged_pairs",
     "length_bias",
@@ -215,15 +217,28 @@ def length_bias(rows: list[JudgedPair], level: float = 0.95) -> LengthBias | Non
                       raw_preference=float(y.mean()), length_controlled=controlled)  # fmt: skip
 
 
+def criteria_majority(winner: Winner | None, criteria: Mapping[str, Winner]) -> Winner | None:
+    """The label a strict majority of the decisive criteria names, for a decisive verdict (else None)."""
+    tally = Counter(w for w in criteria.values() if w != "tie")
+    if winner in (None, "tie") or tally["A"] == tally["B"]:
+        return None
+    return "A" if tally["A"] > tally["B"] else "B"
+
+
+def criteria_contradict(winner: Winner | None, criteria: Mapping[str, Winner]) -> bool:
+    """True when the verdict's own criteria majority names the other side than its winner."""
+    majority = criteria_majority(winner, criteria)
+    return majority is not None and majority != winner
+
+
 def rationale_check(rows: list[JudgedPair]) -> RationaleCheck | None:
     """Decisive verdicts whose per-criterion majority (strict) names the other label."""
     checked, against = 0, []
     for r in rows:
-        tally = Counter(w for w in r.criteria.values() if w != "tie")
-        if r.winner == "tie" or tally["A"] == tally["B"]:
+        if criteria_majority(r.winner, r.criteria) is None:
             continue
         checked += 1
-        if ("A" if tally["A"] > tally["B"] else "B") != r.winner:
+        if criteria_contradict(r.winner, r.criteria):
             against.append(r.pair_id)
     return RationaleCheck(checked=checked, contradicting=len(against), pair_ids=against) if checked else None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from judge.errors import redact
 from judge.records import AuditRow
-from judge.reporting.audit import check_disagrees, check_verdict
+from judge.reporting.audit import check_disagrees, check_verdict, rationale_disagrees
 from judge.reporting.charts import Bar, wtl_chart
 from judge.reporting.figures import reliability_chart, results_chart, slot_chart
 from judge.reporting.narrator import lead, reliability_details, reliability_sentence
@@ -129,6 +129,7 @@ def _select(name: str, label: str, options: list[str]) -> str:
 def _filters(rows: list[AuditRow]) -> str:
     cats = sorted({r.category for r in rows})
     boxes = [("inconsistent", "position-inconsistent"), ("check_disagrees", "disagrees with a check"),
+             ("rationale_disagrees", "contradicts its criteria"),
              ("failed", "failed / unparsed"), ("reveal_all", "reveal models")]
     return "".join([
         _select("category", "Category", cats), _select("result", "Verdict", ["win", "tie", "loss"]),
@@ -141,7 +142,7 @@ def _filters(rows: list[AuditRow]) -> str:
 def _row_data(row: AuditRow) -> dict[str, Any]:
     data = row.model_dump(mode="json")
     data.update(key=f"{row.item_id}/{row.round}", check_verdict=check_verdict(row),
-                check_disagrees=check_disagrees(row))
+                check_disagrees=check_disagrees(row), rationale_disagrees=rationale_disagrees(row))
     return data
 
 
