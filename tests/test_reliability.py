@@ -12,6 +12,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 from fakeserver import CallPolicy, FakeServer, default_policy
 from spine import BASE_FILE, FT_FILE, write_project
 
@@ -148,3 +149,23 @@ def test_verdicts_contradicting_their_criteria_are_counted_and_filtered() -> Non
         "item-002",
     ]
     assert render_html(summary, rows, None).count('"rationale_disagrees":true') == 3
+
+
+ALPACA = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpaca_eval"
+
+
+def test_stats_on_alpaca_eval_reports_length_and_recorded_position(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from judge.cli import main
+
+    assert main(["stats", str(ALPACA / "alpaca-7b.gpt4.jsonl.gz"), "--json"]) == 0
+    gpt4 = json.loads(capsys.readouterr().out)["judge_reliability"]
+    assert gpt4["position"] is None  # the file does not record the order the judge saw
+    longer = gpt4["length"]["prefers_longer"]
+    assert (longer["k"], longer["n"]) == (528, 780) and gpt4["length"]["length_controlled"] is not None
+    assert main(["stats", str(ALPACA / "alpaca-7b.cot.jsonl.gz"), "--json"]) == 0
+    cot = json.loads(capsys.readouterr().out)["judge_reliability"]
+    share_a = cot["position"]["share_a"]  # referenced_models records which output was shown first
+    assert share_a["n"] == 802 and share_a["ci_low"] < 0.5 < share_a["ci_high"]
+    assert cot["length"]["prefers_longer"]["estimate"] > 0.9
