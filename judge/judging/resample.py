@@ -19,7 +19,15 @@ from judge.config import JudgeSpec
 from judge.judging.stage import JudgeStage
 from judge.records import BlindPair, Judgment
 
-__all__ = ["Rejudged", "Resampled", "recheck_size", "resample", "sample_pairs"]
+__all__ = [
+    "Rejudged",
+    "Resampled",
+    "extra_calls",
+    "judge_then_resample",
+    "recheck_size",
+    "resample",
+    "sample_pairs",
+]
 
 
 @dataclass
@@ -118,3 +126,16 @@ async def resample(
     )
     single = await _judge(stage, [[p] for p in sample]) if spec.recheck_single else None
     return Resampled(again, single)
+
+
+async def judge_then_resample(
+    stage: JudgeStage, groups: list[list[BlindPair]], seed: int
+) -> tuple[dict[str, Judgment], Resampled]:
+    """The run's verdicts, then the reliability samples (the dry run's estimate does the same)."""
+    judgments = await stage.run(groups)
+    return judgments, await resample(groups, judgments, stage, seed)
+
+
+def extra_calls(again: Resampled) -> int:
+    """Judge calls the reliability samples took."""
+    return sum(r.calls for r in (again.batches, again.single) if r is not None)

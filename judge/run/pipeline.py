@@ -29,7 +29,7 @@ from judge.errors import ConfigError, InputError, redact_url
 from judge.judging.batch_options import batch_prices
 from judge.judging.batch_outcome import BatchOutcome
 from judge.judging.endpoint import LazyJudge, judge_spec, prices
-from judge.judging.resample import Resampled, resample
+from judge.judging.resample import Resampled, judge_then_resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.progress import JudgeProgress
@@ -121,8 +121,8 @@ async def _judge(
         stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
         judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
-            judgments = await stage.run(groups)
-            return judgments, stage, batch, await resample(groups, judgments, stage, config.seed)
+            judgments, again = await judge_then_resample(stage, groups, config.seed)
+            return judgments, stage, batch, again
         finally:
             if client is None:  # a client handed in stays open for its owner
                 await judge.aclose()
