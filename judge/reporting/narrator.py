@@ -256,7 +256,7 @@ def short_decision(s: Summary) -> str:
     if c.n == 0:
         return "No pair got a verdict, so nothing can be concluded."
     if st.pvalue is None:
-        return f"Every judged pair was a tie ({c.tie} of {c.n}): the judge saw no difference."
+        return f"Every judged pair was a tie ({c.tie} of {c.n}){_preference(s)}: no difference is shown."
     effect = _preference(s).strip()
     test = f"p = {st.pvalue:.3g}"
     if st.significant and c.loss > c.win:
