@@ -46,7 +46,10 @@ __all__ = [
 # 2: the decision is clustered by judge call (SignTest.method/design_effect/clusters), per-category
 #    "significant" is unadjusted (significant_holm is the Holm one), power moved to Summary.power
 #    (for the margin, with a design effect), new effect / failed_bounds / problems / comparison.
-SCHEMA_VERSION = 2
+# 3: the product's own findings are typed sections: judge_reliability (the plain verdict on the judge
+#    and its figures) and verification (verified accuracy, judge vs truth, degeneration), no longer
+#    extras["checks"] / extras["degeneration"]; extras holds only what users add.
+SCHEMA_VERSION = 3
 
 EffectVerdict = Literal[
     "better",
@@ -419,7 +422,8 @@ def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
 def load_summary(raw: str | bytes) -> Summary:
     """Read a ``summary.json``, upgrading a schema-1 file (older runs) to the current records.
 
-    Version 1 kept power inside the sign test and decided per-category significance on the Holm
+    Version 2 kept the checks' findings in ``extras`` (they are still shown from there). Version 1
+    kept power inside the sign test and decided per-category significance on the Holm
     p-value; those fields move (power is left out: it was for the observed split).
 
     Raises:
@@ -429,6 +433,8 @@ def load_summary(raw: str | bytes) -> Summary:
         data = json.loads(raw)
     except ValueError:
         return Summary.model_validate_json(raw)  # raises the ValidationError that names the problem
+    if isinstance(data, dict) and data.get("schema_version") == 2:  # extras["checks"] is still shown
+        data = {**data, "schema_version": SCHEMA_VERSION}
     if isinstance(data, dict) and data.get("schema_version") == 1:
         data = {**data, "schema_version": SCHEMA_VERSION}
         if isinstance(data.get("sign_test"), dict):

@@ -235,4 +235,4 @@ def test_a_schema_one_summary_still_reads(tmp_path: Path) -> None:
     for key in ("method", "design_effect", "clusters", "significant_holm"):
         old["sign_test"].pop(key)
     back = load_summary(json.dumps(old))
-    assert back.schema_version == 2 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
+    assert back.schema_version == 3 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
