@@ -91,16 +91,20 @@ def stats_for_file(
         level: confidence level of the Wilson rates.
         margin: net win rate below which a difference is negligible (default StatsOptions').
     """
-    from judge.imports.verdict_files import file_models, load_verdicts
+    from judge.aggregation.file_reliability import alpaca_judged, label_counts
+    from judge.imports.verdict_files import file_models, load_verdicts, read_rows
 
     _share("alpha", alpha)
     _share("level", level)
     outcomes = load_verdicts(Path(path), key_path=Path(key_path) if key_path else None)
+    judged, ordered = alpaca_judged(row for _, row in read_rows(Path(path)))
     facts = RunFacts(
         run_id=Path(path).name,
         models=file_models(Path(path)),
         extras=_external_extras(Path(path)),
         comparison="reference",
+        judged=judged,
+        label_counts=label_counts(ordered),  # position only from rows that record the order seen
     )
     if margin is not None and not 0 < margin < 1:
         raise ConfigError(f"--margin {margin} must be a net win rate between 0 and 1 (e.g. 0.05)")

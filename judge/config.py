@@ -112,6 +112,14 @@ class JudgeSpec(_Section):
         description="Longer outputs are cut to this many characters for the judge, with a note "
         "saying so (the full text stays in generations.jsonl).",
     )
+    recheck_batches: bool = Field(
+        default=True, description="Re-judge a sample in new batches: self-consistency (extra calls)."
+    )
+    recheck_single: bool = Field(
+        default=True, description="Re-judge a sample one per call: batched vs single (extra calls)."
+    )
+    recheck_share: float = Field(default=0.10, ge=0, le=1, description="Share of pairs re-judged per sample.")
+    recheck_min: int = Field(default=20, ge=0, description="At least this many pairs per sample (or all).")
 
     @field_serializer("base_url")
     def _without_credentials(self, url: str | None) -> str | None:

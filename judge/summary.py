@@ -10,10 +10,25 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from judge.summary_base import Estimate, Part, PositionBias, Rate
+from judge.summary_judge import (
+    Agreement,
+    JudgeReliability,
+    LengthBias,
+    ModelAccuracy,
+    RationaleCheck,
+    ReliabilityVerdict,
+    SlotEffect,
+    SlotShare,
+    TruthCheck,
+    Verification,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Agreement",
     "CategorySummary",
     "Counts",
     "Effect",
@@ -22,21 +37,33 @@ __all__ = [
     "FailedBound",
     "FailedBounds",
     "Invocation",
+    "JudgeReliability",
+    "LengthBias",
+    "ModelAccuracy",
     "PositionBias",
     "Power",
     "Problem",
     "Rate",
+    "RationaleCheck",
+    "ReliabilityVerdict",
     "RunState",
     "SignTest",
+    "SlotEffect",
+    "SlotShare",
     "Summary",
+    "TruthCheck",
     "UsageSummary",
+    "Verification",
     "load_summary",
 ]
 
 # 2: the decision is clustered by judge call (SignTest.method/design_effect/clusters), per-category
 #    "significant" is unadjusted (significant_holm is the Holm one), power moved to Summary.power
 #    (for the margin, with a design effect), new effect / failed_bounds / problems / comparison.
-SCHEMA_VERSION = 2
+# 3: the product's own findings are typed sections: judge_reliability (the plain verdict on the judge
+#    and its figures) and verification (verified accuracy, judge vs truth, degeneration), no longer
+#    extras["checks"] / extras["degeneration"]; extras holds only what users add.
+SCHEMA_VERSION = 3
 
 EffectVerdict = Literal[
     "better",
@@ -50,8 +77,7 @@ EffectVerdict = Literal[
 ]
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Part = Part
 
 
 class Counts(_Part):
@@ -68,32 +94,6 @@ class Counts(_Part):
     @property
     def n(self) -> int:
         return self.win + self.tie + self.loss
-
-
-class Rate(_Part):
-    """A proportion k/n with its confidence interval."""
-
-    k: int
-    n: int
-    estimate: float | None = Field(description="k/n, or None when n is 0.")
-    ci_low: float | None
-    ci_high: float | None
-    level: float = 0.95
-    method: str = "wilson"
-
-
-class Estimate(_Part):
-    """A point estimate with standard error and interval (e.g. preference)."""
-
-    estimate: float | None
-    se: float | None = Field(
-        description="Standard error, cluster-robust by judge call (CR1); with one verdict per cluster "
-        "std(ddof=1)/sqrt(n). None when it cannot be estimated (fewer than 2 clusters)."
-    )
-    ci_low: float | None
-    ci_high: float | None
-    level: float = 0.95
-    method: str = Field(description="How the interval was computed, in words.")
 
 
 class SignTest(_Part):
@@ -185,15 +185,6 @@ class Problem(_Part):
     error: str
 
 
-class PositionBias(_Part):
-    """How often the judge chose label A, among its non-tie verdicts (0.5 = no bias)."""
-
-    share_a: Rate
-    consistency: Rate | None = Field(
-        default=None, description="both_orders only: share of items whose two verdicts agreed."
-    )
-
-
 class UsageSummary(_Part):
     """Judge tokens and cost of the whole run: every call whose reply produced its verdicts, whichever
     invocation paid for it (read back from the ledger). ``new_*``: what this invocation sent."""
@@ -277,12 +268,18 @@ class Summary(_Part):
         default_factory=list, description="Statistics that failed to compute; the verdicts are kept."
     )
     position_bias: PositionBias | None = None
+    judge_reliability: JudgeReliability | None = Field(
+        default=None, description="Can this judge be trusted here: the plain verdict and its figures."
+    )
+    verification: Verification | None = Field(
+        default=None, description="Verified accuracy, judge vs truth, degeneration (from the checks)."
+    )
     confidence: dict[str, int] = Field(default_factory=dict, description="high/medium/low -> count.")
     per_category: list[CategorySummary] = Field(default_factory=list)
     usage: UsageSummary = Field(default_factory=UsageSummary)
     run: RunState | None = Field(default=None, description="judge run only: finished or not, and why.")
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
-    extras: dict[str, Any] = Field(default_factory=dict, description="Checks, perplexity, judge-vs-truth ...")
+    extras: dict[str, Any] = Field(default_factory=dict, description="What users add (perplexity, ...).")
 
 
 def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
@@ -296,7 +293,8 @@ def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
 def load_summary(raw: str | bytes) -> Summary:
     """Read a ``summary.json``, upgrading a schema-1 file (older runs) to the current records.
 
-    Version 1 kept power inside the sign test and decided per-category significance on the Holm
+    Version 2 kept the checks' findings in ``extras`` (they are still shown from there). Version 1
+    kept power inside the sign test and decided per-category significance on the Holm
     p-value; those fields move (power is left out: it was for the observed split).
 
     Raises:
@@ -306,6 +304,8 @@ def load_summary(raw: str | bytes) -> Summary:
         data = json.loads(raw)
     except ValueError:
         return Summary.model_validate_json(raw)  # raises the ValidationError that names the problem
+    if isinstance(data, dict) and data.get("schema_version") == 2:  # extras["checks"] is still shown
+        data = {**data, "schema_version": SCHEMA_VERSION}
     if isinstance(data, dict) and data.get("schema_version") == 1:
         data = {**data, "schema_version": SCHEMA_VERSION}
         if isinstance(data.get("sign_test"), dict):

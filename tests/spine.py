@@ -42,6 +42,8 @@ def write_project(
     config = root / "run.toml"
     if "concurrency" not in judge_extra:
         judge_extra = "concurrency = 4\n" + judge_extra
+    if "recheck" not in judge_extra:  # the reliability samples' extra calls, off unless a test asks
+        judge_extra = "recheck_batches = false\nrecheck_single = false\n" + judge_extra
     config.write_text(
         f"""name = "spine"
 prompts = "prompts.jsonl"

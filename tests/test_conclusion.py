@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
-from judge.reporting.narrator import judge_caveats
-from judge.summary import PositionBias, Rate
+from judge.reporting.narrator import position_note, truth_sentence
+from judge.summary import PositionBias, Rate, TruthCheck, Verification
 
 
 def _rate(k: int, n: int, low: float, high: float) -> Rate:
     return Rate(k=k, n=n, estimate=k / n, ci_low=low, ci_high=high)
 
 
-def _truth(k: int, n: int, low: float, high: float, ties: int = 0) -> dict[str, Any]:
-    return {"checks": {"judge_vs_truth": {"k": k, "n": n, "share": k / n, "ci": [low, high], "ties": ties}}}
+def _truth(k: int, n: int, low: float, high: float, ties: int = 0) -> Verification:
+    return Verification(judge_vs_truth=TruthCheck(picked_correct=_rate(k, n, low, high), ties=ties))
 
 
 @pytest.mark.parametrize(
@@ -28,20 +26,18 @@ def _truth(k: int, n: int, low: float, high: float, ties: int = 0) -> dict[str, 
         (_truth(5, 9, 0.27, 0.81), "not distinguishable from a coin flip"),
     ],
 )
-def test_judge_vs_truth_is_named_by_its_interval(truth: dict[str, Any], words: str) -> None:
-    assert judge_caveats(None, truth).endswith(f"— {words}.")
+def test_judge_vs_truth_is_named_by_its_interval(truth: Verification, words: str) -> None:
+    assert truth_sentence(truth).endswith(f"— {words}.")
 
 
 def test_position_bias_and_flips() -> None:
     biased = PositionBias(share_a=_rate(40, 48, 0.70, 0.91), consistency=_rate(2, 24, 0.02, 0.26))
-    text = judge_caveats(biased, {})
+    text = position_note(biased)
     assert "chose label A in 83 %" in text and "held in 2 of 24 pairs; the 22 that flipped" in text
     single = PositionBias(share_a=_rate(10, 48, 0.12, 0.34))
-    assert "chose label B in 79 %" in judge_caveats(single, {}) and "both_orders = true" in judge_caveats(
-        single, {}
-    )
+    assert "chose label B in 79 %" in position_note(single) and "both_orders = true" in position_note(single)
     fair = PositionBias(share_a=_rate(25, 48, 0.38, 0.66))
-    assert judge_caveats(fair, {}) == ""
+    assert position_note(fair) == ""
 
 
 # --- The decision in words agrees with its numbers (summaries from the real file reader + aggregate) ---
@@ -239,4 +235,4 @@ def test_a_schema_one_summary_still_reads(tmp_path: Path) -> None:
     for key in ("method", "design_effect", "clusters", "significant_holm"):
         old["sign_test"].pop(key)
     back = load_summary(json.dumps(old))
-    assert back.schema_version == 2 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
+    assert back.schema_version == 3 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None

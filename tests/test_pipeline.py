@@ -152,11 +152,12 @@ def test_procedural_run_measures_models_and_judge_against_execution(tmp_path: Pa
             f'[judge]\nbase_url = "{server.base_url}"\n[stats]\nbootstrap_resamples = 200\n'
         )
         result = _run(tmp_path / "run.toml")
-    checks = result.summary.extras["checks"]
-    assert (checks["accuracy"]["finetuned"]["k"], checks["accuracy"]["base"]["k"]) == (6, 3)
-    assert checks["accuracy"]["mcnemar"]["b"] + checks["accuracy"]["mcnemar"]["c"] == 5  # items 2-5 and 6
-    truth = checks["judge_vs_truth"]
-    assert truth["n"] == 5 and truth["both_correct"] == 2 and truth["neither_correct"] == 1
+    checks = result.summary.verification
+    assert checks is not None and checks.accuracy is not None and checks.judge_vs_truth is not None
+    assert (checks.accuracy.finetuned.k, checks.accuracy.base.k) == (6, 3)
+    assert checks.accuracy.only_finetuned_right + checks.accuracy.only_base_right == 5  # items 2-5 and 6
+    truth = checks.judge_vs_truth
+    assert truth.picked_correct.n == 5 and truth.both_correct == 2 and truth.neither_correct == 1
     # the always-"A" judge is right exactly where the verified-correct side happened to be shown as A
     keys = {
         k["item_id"]: k["a_role"]
@@ -165,7 +166,7 @@ def test_procedural_run_measures_models_and_judge_against_execution(tmp_path: Pa
     expected = sum(
         keys[problems[i]["id"]] == ("finetuned" if i in right_ft else "base") for i in (2, 3, 4, 5, 6)
     )
-    assert truth["k"] == expected
+    assert truth.picked_correct.k == expected and not truth.judge_saw_evidence
     assert "Execution-verified accuracy: fine-tuned 6/8" in result.summary.conclusion
 
 

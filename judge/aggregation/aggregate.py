@@ -18,18 +18,22 @@ import pandas as pd
 
 from judge import stats
 from judge.aggregation import inference
+from judge.aggregation.reliability import JudgedPair, agreement, judge_reliability
 from judge.config import StatsOptions
 from judge.judging.blind import unblind
+from judge.judging.resample import Rejudged
 from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winner
 from judge.reporting.narrator import conclusion, judge_caveats
 from judge.summary import (
     CategorySummary,
     Counts,
+    JudgeReliability,
     PositionBias,
     Problem,
     Rate,
     Summary,
     UsageSummary,
+    Verification,
 )
 
 __all__ = ["RunFacts", "build_outcomes", "summarize", "to_dataframe"]
@@ -163,7 +167,12 @@ class RunFacts:
     judge: dict[str, str] = field(default_factory=dict)
     usage: UsageSummary = field(default_factory=UsageSummary)
     label_counts: Counter[Winner] = field(default_factory=Counter)  # blind labels chosen, all rounds
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # what users add (perplexity, ...)
+    verification: Verification | None = None  # what the checks verified
+    judged: list[JudgedPair] = field(default_factory=list)  # ok verdicts with slot and lengths
+    keys: list[BlindKey] = field(default_factory=list)
+    rejudged_batches: Rejudged | None = None  # self-consistency sample
+    rejudged_single: Rejudged | None = None  # batched-vs-single sample
     comparison: Literal["base", "reference"] = "base"  # "reference": an imported file, not a fine-tune run
 
 
@@ -241,6 +250,13 @@ def _position_bias(df: pd.DataFrame, facts: RunFacts, level: float) -> PositionB
     return PositionBias(share_a=_rate(a, a + b, level), consistency=consistency)
 
 
+def _reliability(facts: RunFacts, position: PositionBias | None, level: float) -> JudgeReliability:
+    truth = facts.verification.judge_vs_truth if facts.verification else None
+    again = [agreement(facts.judged, r, facts.keys, level) if r else None
+             for r in (facts.rejudged_batches, facts.rejudged_single)]  # fmt: skip
+    return judge_reliability(facts.judged, position, truth, again[0], again[1], level)
+
+
 def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | None = None) -> Summary:
     """All statistics of a run, with the conclusion in words.
 
@@ -259,6 +275,7 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
     power = guard("power", lambda: inference.power(counts, res, opts), None)
     bounds = guard("failed-pair bounds", lambda: inference.failed_bounds(df, opts.alpha), None)
     position_bias = guard("position bias", lambda: _position_bias(df, facts, level), None)
+    reliability = guard("judge reliability", lambda: _reliability(facts, position_bias, level), None)
     confidence = Counter(df[df.status == "judged"].confidence.dropna()) if n else Counter()
     per_category = _categories(df, opts, guard)
     summary = Summary(
@@ -278,6 +295,8 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
         power=power,
         failed_bounds=bounds,
         position_bias=position_bias,
+        judge_reliability=reliability,
+        verification=facts.verification,
         confidence={k: int(confidence.get(k, 0)) for k in ("high", "medium", "low")} if confidence else {},
         per_category=per_category,
         usage=facts.usage,
@@ -287,7 +306,7 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
     )
     words = guard(
         "conclusion",
-        lambda: " ".join(p for p in (conclusion(summary), judge_caveats(position_bias, facts.extras)) if p),
+        lambda: " ".join(p for p in (conclusion(summary), judge_caveats(summary)) if p),
         "",
     )
     return summary.model_copy(update={"conclusion": words, "problems": guard.problems})

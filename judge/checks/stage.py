@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from judge.checks import attach_checks, correctness, decide_pair, run_checks, truth_report
+from judge.checks import attach_checks, correctness, decide_pair, run_checks
+from judge.checks.truth import typed_accuracy, typed_truth
 from judge.config import RunConfig
 from judge.findings import Checks
 from judge.records import ROLES, Generation, Outcome, PromptItem, Result, Role
+from judge.summary import Verification
 
-__all__ = ["apply_checks", "truth_extras"]
+__all__ = ["apply_checks", "verification"]
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
@@ -57,10 +59,23 @@ def apply_checks(
             verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
             if verdict is not None:
                 decided[item.id] = verdict
-    return out, decided, {"degeneration": _degeneration_counts(out), **_screen_extras(checks)}
+    return out, decided, _screen_extras(checks)
 
 
-def truth_extras(outcomes: list[Outcome], gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:
-    """Judge vs verified truth (only when some outputs have a verifiable answer)."""
+def verification(
+    outcomes: list[Outcome], gens: dict[Role, dict[str, Generation]], judge_saw_evidence: bool = False
+) -> Verification:
+    """What the checks verified: each model's accuracy (McNemar), judge vs truth, degeneration counts.
+
+    Args:
+        outcomes: the run's un-blinded outcomes.
+        gens: generations with their checks attached.
+        judge_saw_evidence: the judge was shown the checks' facts (``[judge] evidence``), so its
+            agreement with the truth is not an independent measure.
+    """
     right = correctness({(g.item_id, g.role): g.checks for role in ROLES for g in gens[role].values()})
-    return {"checks": truth_report(outcomes, right)} if right else {}
+    return Verification(
+        accuracy=typed_accuracy(right) if right else None,
+        judge_vs_truth=typed_truth(outcomes, right, judge_saw_evidence) if right else None,
+        degeneration=_degeneration_counts(gens),
+    )

@@ -14,8 +14,9 @@ from typing import Any
 
 from judge.records import Outcome, Role
 from judge.stats import mcnemar_exact, proportion
+from judge.summary import ModelAccuracy, Rate, TruthCheck
 
-__all__ = ["judge_vs_truth", "model_accuracy", "truth_report"]
+__all__ = ["judge_vs_truth", "model_accuracy", "truth_report", "typed_accuracy", "typed_truth"]
 
 Key = tuple[str, Role]
 
@@ -105,3 +106,27 @@ def truth_report(outcomes: Iterable[Outcome], correct: Mapping[Key, bool]) -> di
         ``{"accuracy": model_accuracy(...), "judge_vs_truth": judge_vs_truth(...)}``, JSON-ready.
     """
     return {"accuracy": model_accuracy(correct), "judge_vs_truth": judge_vs_truth(outcomes, correct)}
+
+
+def _typed_rate(part: dict[str, Any]) -> Rate:
+    ci = part.get("ci") or [None, None]
+    n = int(part["n"])
+    return Rate(k=int(part["k"]), n=n, estimate=part.get("share"), ci_low=ci[0] if n else None,
+                ci_high=ci[1] if n else None)  # fmt: skip
+
+
+def typed_accuracy(correct: Mapping[Key, bool]) -> ModelAccuracy:
+    """:func:`model_accuracy` as the summary's record."""
+    acc = model_accuracy(correct)
+    mc = acc["mcnemar"]
+    return ModelAccuracy(finetuned=_typed_rate(acc["finetuned"]), base=_typed_rate(acc["base"]),
+                         only_finetuned_right=mc["b"], only_base_right=mc["c"], n_paired=mc["n_paired"],
+                         mcnemar_pvalue=mc["pvalue"])  # fmt: skip
+
+
+def typed_truth(outcomes: Iterable[Outcome], correct: Mapping[Key, bool], saw_evidence: bool) -> TruthCheck:
+    """:func:`judge_vs_truth` as the summary's record, saying whether the judge saw the checks' facts."""
+    t = judge_vs_truth(outcomes, correct)
+    return TruthCheck(picked_correct=_typed_rate(t), ties=t["ties"], both_correct=t["both_correct"],
+                      neither_correct=t["neither_correct"], unverified=t["unverified"],
+                      not_judged=t["not_judged"], judge_saw_evidence=saw_evidence)  # fmt: skip

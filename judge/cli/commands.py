@@ -60,6 +60,7 @@ def _audit(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         inconsistent=args.inconsistent,
         check_disagrees=args.check_disagrees,
+        rationale_disagrees=args.rationale_disagrees,
         failed=args.failed,
         search=args.search,
     )
@@ -225,6 +226,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--inconsistent", action="store_true", help="only position-inconsistent pairs")
     a.add_argument(
         "--check-disagrees", action="store_true", help="only pairs where the judge contradicts a check"
+    )
+    a.add_argument(
+        "--rationale-disagrees", action="store_true", help="only verdicts that contradict their own criteria"
     )
     a.add_argument("--failed", action="store_true", help="only failed / unparsed pairs")
     a.add_argument("--search", help="text search in prompt, outputs and rationale")

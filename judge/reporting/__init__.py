@@ -2,10 +2,11 @@
 
 Public API::
 
-    write_reports(run_dir) -> [report.md, report.html]
+    write_reports(run_dir) -> [report.md, report.html, chart-<name>.svg ...]
     render_markdown(summary) / render_html(summary, rows, config_text)
     load_run(run_dir) / read_audit(path)
-    filter_rows(rows, category=, result=, confidence=, inconsistent=, check_disagrees=, failed=, search=)
+    filter_rows(rows, category=, result=, confidence=, inconsistent=, check_disagrees=,
+                rationale_disagrees=, failed=, search=)
     print_audit(rows, console, reveal=, max_lines=) / export_rows(rows, path)
 """
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from judge.aggregation.reliability import criteria_contradict
 from judge.errors import InputError
 from judge.records import AuditRow, Result
 
@@ -15,6 +16,7 @@ __all__ = [
     "check_verdict",
     "filter_rows",
     "injection_suspected",
+    "rationale_disagrees",
     "read_audit",
     "search_text",
 ]
@@ -65,6 +67,11 @@ def check_disagrees(row: AuditRow) -> bool:
     return by_check is not None and row.result is not None and row.result != by_check
 
 
+def rationale_disagrees(row: AuditRow) -> bool:
+    """True when the verdict's own criteria majority names the other side than its winner."""
+    return criteria_contradict(row.judge_label, row.criteria)
+
+
 def search_text(row: AuditRow) -> str:
     """The text a search looks through, lower-cased as JS toLowerCase does (the page searches the same)."""
     fields = (
@@ -89,6 +96,7 @@ def filter_rows(
     confidence: str | None = None,
     inconsistent: bool = False,
     check_disagrees: bool = False,
+    rationale_disagrees: bool = False,
     failed: bool = False,
     search: str | None = None,
 ) -> list[AuditRow]:
@@ -101,6 +109,7 @@ def filter_rows(
         confidence: ``high``, ``medium`` or ``low``.
         inconsistent: only rows whose verdict changed when positions were swapped.
         check_disagrees: only rows where a check picks one side and the judge did not.
+        rationale_disagrees: only rows whose criteria majority contradicts the verdict.
         failed: only rows with no valid verdict (failed or unparsed replies).
         search: case-insensitive substring of prompt, outputs, rationale, raw reply, id or reason.
 
@@ -108,7 +117,7 @@ def filter_rows(
         The matching rows, in their original order.
     """
     needle = search.lower() if search else None
-    disagree = check_disagrees
+    disagree, contradicts = check_disagrees, rationale_disagrees
     return [
         r
         for r in rows
@@ -117,9 +126,11 @@ def filter_rows(
         and (confidence is None or r.confidence == confidence)
         and (not inconsistent or r.position_consistent is False)
         and (not disagree or _disagrees(r))
+        and (not contradicts or _contradicts(r))
         and (not failed or r.status == "failed")
         and (needle is None or needle in search_text(r))
     ]
 
 
-_disagrees = check_disagrees  # the keyword argument shadows the function inside filter_rows
+_disagrees = check_disagrees  # the keyword arguments shadow the functions inside filter_rows
+_contradicts = rationale_disagrees

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from judge.reporting.narrator import interval_text, pct
+from judge.reporting.narrator import interval_text, pct, reliability_sentence
 from judge.reporting.terminal import clean
 from judge.summary import Rate, Summary
 
@@ -48,6 +48,9 @@ def _table(summary: Summary) -> Table:
         table.add_row(f"pairs for {100 * pw.power:.0f} % power at the margin", needed)
     if summary.position_bias:
         table.add_row("judge chose A (position bias)", _ci(summary.position_bias.share_a))
+    rel = summary.judge_reliability
+    if rel is not None and rel.verdict != "not measured":
+        table.add_row("judge reliability", rel.verdict)
     if c.failed or c.decided_by_check:
         table.add_row("failed (excluded) / decided by check", f"{c.failed} / {c.decided_by_check}")
     u = summary.usage
@@ -71,3 +74,7 @@ def print_summary(summary: Summary, console: Console) -> None:
         )
     console.print()
     console.print(escape(clean(summary.conclusion)))
+    judge = reliability_sentence(summary.judge_reliability)
+    if judge:
+        console.print()
+        console.print(escape(clean(judge)))

@@ -12,11 +12,11 @@ from typing import Any
 
 from judge.errors import ConfigError
 from judge.records import AuditRow
-from judge.reporting.audit import check_disagrees, check_verdict
+from judge.reporting.audit import check_disagrees, check_verdict, rationale_disagrees
 
 __all__ = ["CSV_COLUMNS", "export_rows"]
 
-CSV_COLUMNS = [*AuditRow.model_fields, "check_verdict", "check_disagrees"]
+CSV_COLUMNS = [*AuditRow.model_fields, "check_verdict", "check_disagrees", "rationale_disagrees"]
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,6 +35,7 @@ def _write_csv(rows: list[AuditRow], fh: Any) -> None:
         data = row.model_dump()
         data["check_verdict"] = check_verdict(row)
         data["check_disagrees"] = check_disagrees(row)
+        data["rationale_disagrees"] = rationale_disagrees(row)
         writer.writerow([_csv_cell(data[c]) for c in CSV_COLUMNS])
 
 

@@ -18,17 +18,19 @@ from typing import Any
 
 from judge.errors import redact
 from judge.records import AuditRow
-from judge.reporting.audit import check_disagrees, check_verdict
-from judge.reporting.charts import Bar, interval_chart, wtl_chart
+from judge.reporting.audit import check_disagrees, check_verdict, rationale_disagrees
+from judge.reporting.charts import Bar, wtl_chart
+from judge.reporting.figures import reliability_chart, results_chart, slot_chart
+from judge.reporting.narrator import lead, reliability_details, reliability_sentence
 from judge.reporting.tables import (
     Table,
     category_table,
     confidence_table,
     extras_tables,
-    position_table,
     results_table,
     usage_table,
 )
+from judge.reporting.tables_judge import reliability_table, slot_table, verification_tables
 from judge.reporting.words import headline, significance_paragraph
 from judge.summary import Counts, Summary
 
@@ -68,12 +70,8 @@ def _table(table: Table | None, titled: bool = True) -> str:
 
 
 def _results(s: Summary) -> str:
-    p = s.preference
-    bars = [Bar("All pairs", s.counts, p.estimate, p.ci_low, p.ci_high)]
-    bars += [Bar(c.category, c.counts, c.preference.estimate, c.preference.ci_low, c.preference.ci_high)
-             for c in s.per_category]
     conclusion = f'<p class="conclusion">{escape(s.conclusion)}</p>' if s.conclusion else ""
-    chart = wtl_chart(bars, "Win, tie and loss of the fine-tune, overall and per category")
+    chart = results_chart(s)
     words = escape(significance_paragraph(s))
     return (f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>'
             f'{conclusion}<div class="grid"><div>{chart}</div><div>{_table(results_table(s))}</div></div>'
@@ -91,25 +89,28 @@ def _confidence_bars(rows: list[AuditRow]) -> list[Bar]:
 
 def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
     parts = []
-    pb = s.position_bias
-    if pb is not None and pb.share_a.estimate is not None:
-        pos = [("chose A (non-tie)", pb.share_a.estimate, pb.share_a.ci_low, pb.share_a.ci_high)]
-        c = pb.consistency
-        if c is not None and c.estimate is not None:
-            pos.append(("same verdict after swap", c.estimate, c.ci_low, c.ci_high))
-        parts.append(f"<div>{interval_chart(pos, 'Position bias')}{_table(position_table(s))}</div>")
+    chart = reliability_chart(s)
+    if chart:
+        parts.append(f"<div>{chart}{_table(reliability_table(s.judge_reliability))}</div>")
     else:
-        parts.append('<div><p class="muted">Position bias was not measured in this run.</p></div>')
+        parts.append('<div><p class="muted">The judge\'s reliability was not measured in this run.</p></div>')
+    slots = slot_chart(s)
+    if slots:
+        parts.append(f"<div>{slots}{_table(slot_table(s.judge_reliability))}</div>")
     bars = _confidence_bars(rows)
     chart = wtl_chart(bars, "Verdicts by confidence") if bars else ""
     chart = f"<h3>Verdicts by judge confidence</h3>{chart}" if chart else ""
     if chart or s.confidence:
         parts.append(f"<div>{chart}{_table(confidence_table(s))}</div>")
-    return f'<section id="judge"><h2>Judge behaviour</h2><div class="grid">{"".join(parts)}</div></section>'
+    verdict = escape(reliability_sentence(s.judge_reliability))
+    details = "".join(f"<li>{escape(d)}</li>" for d in reliability_details(s.judge_reliability))
+    words = f'<p id="reliability" class="conclusion">{verdict}</p><ul>{details}</ul>' if verdict else ""
+    return (f'<section id="judge"><h2>Can this judge be trusted here?</h2>{words}'
+            f'<div class="grid">{"".join(parts)}</div></section>')
 
 
 def _checks_section(s: Summary) -> str:
-    tables = "".join(f"<div>{_table(t)}</div>" for t in extras_tables(s.extras))
+    tables = "".join(f"<div>{_table(t)}</div>" for t in [*verification_tables(s), *extras_tables(s.extras)])
     body = f'<div class="grid">{tables}</div>' if tables else '<p class="muted">No checks in this run.</p>'
     return f'<section id="checks"><h2>Checks and side signals</h2>{body}</section>'
 
@@ -128,6 +129,7 @@ def _select(name: str, label: str, options: list[str]) -> str:
 def _filters(rows: list[AuditRow]) -> str:
     cats = sorted({r.category for r in rows})
     boxes = [("inconsistent", "position-inconsistent"), ("check_disagrees", "disagrees with a check"),
+             ("rationale_disagrees", "contradicts its criteria"),
              ("failed", "failed / unparsed"), ("reveal_all", "reveal models")]
     return "".join([
         _select("category", "Category", cats), _select("result", "Verdict", ["win", "tie", "loss"]),
@@ -140,7 +142,7 @@ def _filters(rows: list[AuditRow]) -> str:
 def _row_data(row: AuditRow) -> dict[str, Any]:
     data = row.model_dump(mode="json")
     data.update(key=f"{row.item_id}/{row.round}", check_verdict=check_verdict(row),
-                check_disagrees=check_disagrees(row))
+                check_disagrees=check_disagrees(row), rationale_disagrees=rationale_disagrees(row))
     return data
 
 
@@ -166,5 +168,6 @@ def render_html(summary: Summary, rows: list[AuditRow], config_text: str | None)
     return Template(_asset("report.html")).substitute(
         csp=escape(content_security_policy(script, style)), title=escape(f"Does {ft} beat {base}?"),
         style=style, script=script, headline=escape(headline(summary)),
-        headline_class=" loses" if loses else "", body=body, filters=_filters(rows), data=script_json(data),
+        headline_class=" loses" if loses else "", lead=escape(lead(summary)),
+        body=body, filters=_filters(rows), data=script_json(data),
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
+from judge.reporting.narrator import lead, reliability_details, reliability_sentence
 from judge.reporting.tables import (
     Table,
     category_table,
     confidence_table,
     extras_tables,
-    position_table,
     results_table,
     usage_table,
 )
+from judge.reporting.tables_judge import reliability_table, slot_table, verification_tables
 from judge.reporting.words import headline, significance_paragraph
 from judge.summary import Summary
 
@@ -31,8 +32,12 @@ def md_escape(text: str) -> str:
 def md_table(table: Table) -> str:
     """A GitHub-flavoured Markdown table with a ``###`` title."""
     head = [md_escape(h) or " " for h in table.headers]
-    lines = [f"### {md_escape(table.title)}", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join("---" for _ in head) + "|"]
+    lines = [
+        f"### {md_escape(table.title)}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---" for _ in head) + "|",
+    ]
     lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in table.rows]
     return "\n".join(lines)
 
@@ -49,12 +54,33 @@ def render_markdown(summary: Summary) -> str:
     """
     ft = summary.models.get("finetuned", "fine-tuned")
     base = summary.models.get("base", "base")
-    parts = [f"# Does {md_escape(ft)} beat {md_escape(base)}?", "", f"**{md_escape(headline(summary))}**",
-             "", "## Significance", "", md_escape(significance_paragraph(summary))]
+    parts = [
+        f"# Does {md_escape(ft)} beat {md_escape(base)}?",
+        "",
+        f"**{md_escape(lead(summary))}**",
+        "",
+        md_escape(headline(summary)),
+        "",
+        "## Significance",
+        "",
+        md_escape(significance_paragraph(summary)),
+    ]
+    verdict = reliability_sentence(summary.judge_reliability)
+    if verdict:
+        parts += ["", "## Can this judge be trusted here?", "", md_escape(verdict), ""]
+        parts += [f"- {md_escape(d)}" for d in reliability_details(summary.judge_reliability)]
     if summary.conclusion:
         parts += ["", "## Conclusion", "", md_escape(summary.conclusion)]
-    tables = [results_table(summary), category_table(summary), position_table(summary),
-              confidence_table(summary), *extras_tables(summary.extras), usage_table(summary)]
+    tables = [
+        results_table(summary),
+        category_table(summary),
+        reliability_table(summary.judge_reliability),
+        slot_table(summary.judge_reliability),
+        confidence_table(summary),
+        *verification_tables(summary),
+        *extras_tables(summary.extras),
+        usage_table(summary),
+    ]
     for table in tables:
         if table is not None:
             parts += ["", md_table(table)]

@@ -11,20 +11,31 @@ planned for the margin, never from a handful of verdicts; an imported file's sec
 
 from __future__ import annotations
 
-from typing import Any
-
+from judge.reporting.narrator_judge import (
+    accuracy_sentence,
+    reliability_details,
+    reliability_sentence,
+    truth_sentence,
+)
 from judge.summary import Effect, FailedBound, PositionBias, Power, SignTest, Summary
 
 __all__ = [
+    "accuracy_sentence",
     "bounds_sentence",
     "conclusion",
     "decimals",
     "effect_sentence",
     "interval_text",
     "judge_caveats",
+    "lead",
     "other_name",
     "pct",
+    "position_note",
     "power_sentence",
+    "reliability_details",
+    "reliability_sentence",
+    "short_decision",
+    "truth_sentence",
 ]
 
 
@@ -199,12 +210,7 @@ def conclusion(s: Summary) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _share(part: dict[str, Any]) -> str:
-    ci = part.get("ci") or [None, None]
-    return f"{part['k']}/{part['n']} ({pct(part.get('share'))}, 95 % CI {pct(ci[0])} to {pct(ci[1])})"
-
-
-def _position_note(bias: PositionBias | None) -> str:
+def position_note(bias: PositionBias | None) -> str:
     if bias is None:
         return ""
     notes = []
@@ -227,35 +233,34 @@ def _position_note(bias: PositionBias | None) -> str:
     return " ".join(notes)
 
 
-def judge_caveats(position_bias: PositionBias | None, extras: dict[str, Any]) -> str:
+def judge_caveats(s: Summary) -> str:
     """What the run says about the judge itself: position bias, agreement with verified truth."""
-    notes = []
-    position = _position_note(position_bias)
-    if position:
-        notes.append(position)
-    checks = extras.get("checks", {})
-    truth, accuracy = checks.get("judge_vs_truth"), checks.get("accuracy")
-    if accuracy and "finetuned" in accuracy and "base" in accuracy:
-        p = accuracy.get("mcnemar", {}).get("pvalue")
-        mc = f"; McNemar p = {p:.3g}" if p is not None else ""
-        notes.append(
-            f"Execution-verified accuracy: fine-tuned {_share(accuracy['finetuned'])}, "
-            f"base {_share(accuracy['base'])}{mc}."
-        )
-    if truth and truth.get("n"):
-        ci = truth.get("ci") or [0.0, 1.0]
-        ties = f", {truth['ties']} of them ties" if truth.get("ties") else ""
-        chance = (
-            "it never chose between them"
-            if truth.get("ties", 0) >= truth["n"]
-            else "worse than a coin flip"
-            if ci[1] < 0.5
-            else "better than chance"
-            if ci[0] > 0.5
-            else "not distinguishable from a coin flip"
-        )
-        notes.append(
-            f"Where exactly one answer was verified correct, the judge picked it in "
-            f"{_share(truth)}{ties} — {chance}."
-        )
-    return " ".join(notes)
+    v = s.verification
+    parts = [position_note(s.position_bias), accuracy_sentence(v), truth_sentence(v)]
+    return " ".join(p for p in parts if p)
+
+
+def lead(s: Summary) -> str:
+    """The report's first paragraph: decision, effect with its interval, the judge, the checks."""
+    parts = [short_decision(s), reliability_sentence(s.judge_reliability, short=True),
+             accuracy_sentence(s.verification)]  # fmt: skip
+    if s.run is not None and not s.run.complete:
+        parts.insert(0, f"This run is not finished: {s.run.failure}.")
+    return " ".join(p for p in parts if p)
+
+
+def short_decision(s: Summary) -> str:
+    """The decision and the effect with its interval, in one sentence."""
+    c, st = s.counts, s.sign_test
+    ft, other = s.models.get("finetuned", "the fine-tuned model"), other_name(s)
+    if c.n == 0:
+        return "No pair got a verdict, so nothing can be concluded."
+    if st.pvalue is None:
+        return f"Every judged pair was a tie ({c.tie} of {c.n}){_preference(s)}: no difference is shown."
+    effect = _preference(s).strip()
+    test = f"p = {st.pvalue:.3g}"
+    if st.significant and c.loss > c.win:
+        return f"{ft} is WORSE than {other} {effect}, {test}."
+    if st.significant:
+        return f"{ft} beats {other} {effect}, {test}."
+    return f"No significant difference between {ft} and {other} {effect}, {test}: the interval includes 50 %."

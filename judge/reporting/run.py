@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from judge.records import AuditRow
+from judge.reporting.figures import figures
 from judge.reporting.html import render_html
 from judge.reporting.markdown import render_markdown
 from judge.runfolder import RunFolder
@@ -30,7 +31,7 @@ def write_reports(run_dir: Path) -> list[Path]:
         run_dir: the run folder (results/<run-id>/).
 
     Returns:
-        The paths written: [report.md, report.html].
+        The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart.
 
     Raises:
         InputError: the run folder's inputs are missing or invalid (nothing is written then).
@@ -39,4 +40,8 @@ def write_reports(run_dir: Path) -> list[Path]:
     summary, rows, config = load_run(run_dir)
     md, page = render_markdown(summary), render_html(summary, rows, config)
     folder = RunFolder(run_dir)
-    return [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]
+    written = [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]
+    for name, svg in figures(summary).items():  # the charts alone, for papers and slides
+        svg_text = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
+        written.append(folder.write_text(f"chart-{name}.svg", svg_text))
+    return written

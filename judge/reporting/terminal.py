@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from judge.records import AuditRow
-from judge.reporting.audit import check_disagrees, check_verdict, injection_suspected
+from judge.reporting.audit import check_disagrees, check_verdict, injection_suspected, rationale_disagrees
 
 __all__ = ["clean", "plain", "print_audit"]
 
@@ -61,6 +61,8 @@ def _flags(row: AuditRow, reveal: bool) -> Text | None:
         flags.append("injection suspected (judged alone)")
     if check_disagrees(row):
         flags.append(f"check disagrees (checks say {check_verdict(row)})" if reveal else "check disagrees")
+    if rationale_disagrees(row):
+        flags.append("contradicts its criteria")
     return Text("  ".join(flags), style="bold magenta") if flags else None
 
 

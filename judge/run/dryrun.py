@@ -20,6 +20,7 @@ from judge.config import RunConfig
 from judge.errors import ConfigError
 from judge.generation.backends import cache_keys
 from judge.judging.batch_options import batch_prices
+from judge.judging.resample import Resampled, extra_calls, judge_then_resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.records import ROLES, Generation, PromptItem, Role, Usage
 from judge.run.endpoint import judge_spec, prices
@@ -165,7 +166,7 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
             gens, decided, _ = apply_checks(config, items, gens)
         _, _, groups = blind(config, items, gens, decided)
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
-        asyncio.run(stage.run(groups))
+        _, again = asyncio.run(judge_then_resample(stage, groups, config.seed))
     price = prices(config)
     if config.judge.mode == "batch":  # first calls go to the Batch API, at its price
         price = batch_prices(price, config.judge.batch)
@@ -179,8 +180,20 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
         cost_usd=cost,
         sides=tuple(sides),
         upper_bound=upper,
-        notes=_notes(config, stage.calls - stage.cached_calls),
+        notes=_notes(config, stage.calls - stage.cached_calls) + _recheck_note(again),
     )
+
+
+def _recheck_note(again: Resampled) -> tuple[str, ...]:
+    """The reliability samples' share of the calls (already in the totals above)."""
+    extra = extra_calls(again)
+    if not extra:
+        return ()
+    text = (
+        f"of these, {extra} judge calls re-judge samples to measure the judge (self-consistency, "
+        "batched vs single); [judge] recheck_batches / recheck_single = false turns them off."
+    )
+    return (text,)
 
 
 def _notes(config: RunConfig, to_send: int) -> tuple[str, ...]:

@@ -20,12 +20,14 @@ import pandas as pd
 from judge.aggregation import aggregate
 from judge.aggregation.aggregate import RunFacts
 from judge.aggregation.audit_rows import audit_rows
-from judge.checks.stage import truth_extras
+from judge.aggregation.reliability import judged_pairs
+from judge.checks.stage import verification
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
 from judge.errors import ConfigError, InputError, redact_url
 from judge.judging.batch_options import batch_prices
 from judge.judging.batch_outcome import BatchOutcome
+from judge.judging.resample import Resampled, judge_then_resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.progress import JudgeProgress
@@ -112,7 +114,7 @@ async def _judge(
     templates: Templates,
     show_progress: bool,
     client: ChatClient | None,
-) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None]:
+) -> tuple[dict[str, Judgment], JudgeStage, BatchOutcome | None, Resampled]:
     batch = None
     if config.judge.mode == "batch":  # the Batch API answers first calls into the ledger
         from judge.judging.batch import prefill_ledger
@@ -128,7 +130,8 @@ async def _judge(
         stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
         judge.on_retry, judge.before_send = bar.retry, stage.gate
         try:
-            return await stage.run(groups), stage, batch
+            judgments, again = await judge_then_resample(stage, groups, config.seed)
+            return judgments, stage, batch, again
         finally:
             if client is None:  # a client handed in stays open for its owner
                 await judge.aclose()
@@ -184,11 +187,11 @@ def run_comparison(
                 raise
             _snapshot(config, templates, prep)
             before = previously_failed(run_dir)
-            judgments, stage, batch = asyncio.run(
+            judgments, stage, batch, again = asyncio.run(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
             batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
-        return _finish(config, prep, judgments, stage, before, started, batch, batched)
+        return _finish(config, prep, judgments, stage, before, started, batch, batched, again)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -246,13 +249,15 @@ def _finish(
     started: str,
     batch: BatchOutcome | None = None,
     batched: Usage | None = None,
+    again: Resampled | None = None,
 ) -> CompareResult:
     run_dir = config.run_dir
     folder = RunFolder(run_dir)
     judged = [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
     folder.write_records(folder.JUDGMENTS, judged)
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
-    extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
+    extras = dict(prep.extras)
+    again = again or Resampled()
     if batch is not None:
         extras["batch"] = batch.extras()
     usage = _usage(config, stage, batch, batched)
@@ -263,6 +268,11 @@ def _finish(
         usage=usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         extras=extras,
+        verification=verification(outcomes, prep.gens, getattr(config.judge, "evidence", False)),
+        judged=judged_pairs(prep.groups, prep.keys, judgments),
+        keys=prep.keys,
+        rejudged_batches=again.batches,
+        rejudged_single=again.single,
     )
     summary = aggregate.summarize(outcomes, facts, config.stats)
     state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)

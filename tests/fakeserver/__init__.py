@@ -17,6 +17,9 @@ answered 400 before the script is looked at, so it consumes no action.
 * ``Stall(seconds, then=None)``: wait, then do ``then`` (auto mode when None); exceeds client timeouts.
 * ``Drop()``: close the connection without any reply.
 * ``Content(text)``: a 200 whose message content is exactly ``text``.
+``CallPolicy(decide)`` is a policy that sees a whole call (``decide([(prompt, a, b), ...])``): it
+plants effects of the slot in the batch or of batching itself.
+
 * ``Auto(wrap="plain", missing=0, extra=0, duplicate=0)``: auto verdicts, altered. ``wrap`` is
   ``"plain"``, ``"prose"`` (JSON inside prose), ``"fenced"`` (inside a json code fence) or
   ``"not_json"``; ``missing`` drops the last N ids, ``extra`` adds N unknown ids, ``duplicate``
@@ -30,6 +33,7 @@ from fakeserver._actions import (
     DEFAULT_CRITERIA,
     Action,
     Auto,
+    CallPolicy,
     Content,
     Drop,
     Fail,
@@ -47,6 +51,7 @@ __all__ = [
     "Auto",
     "BatchAPI",
     "BatchPlan",
+    "CallPolicy",
     "Content",
     "Drop",
     "Fail",

@@ -12,6 +12,7 @@ __all__ = [
     "DEFAULT_CRITERIA",
     "Action",
     "Auto",
+    "CallPolicy",
     "Content",
     "Drop",
     "Fail",
@@ -94,6 +95,21 @@ class Auto:
 Action = Fail | Stall | Drop | Content | Auto
 
 
+class CallPolicy:
+    """A policy that sees the whole call: ``decide([(prompt, a, b), ...]) -> [winner, ...]`` in order.
+
+    Plants effects a per-comparison policy cannot: a bias for the first slot, verdicts that change
+    when a comparison is judged alone. Also usable where a per-comparison policy is expected (as a
+    call of one comparison).
+    """
+
+    def __init__(self, decide: Callable[[list[tuple[str, str, str]]], list[str]]) -> None:
+        self.decide = decide
+
+    def __call__(self, prompt: str, a: str, b: str) -> str:
+        return self.decide([(prompt, a, b)])[0]
+
+
 def default_policy(prompt: str, a: str, b: str) -> str:
     """The response holding the marker ``[good]`` wins; both or neither is a tie."""
     del prompt
@@ -136,8 +152,12 @@ def verdict_payload(text: str, policy: Policy, action: Auto) -> dict[str, Any]:
     """The auto-mode verdicts for a judge prompt, altered as ``action`` says."""
     names = _criteria(text)
     items = []
-    for cid, prompt, a, b in parse_comparisons(text):
-        winner = policy(prompt, a, b)
+    found = parse_comparisons(text)
+    if isinstance(policy, CallPolicy):
+        winners = policy.decide([(prompt, a, b) for _, prompt, a, b in found])
+    else:
+        winners = [policy(prompt, a, b) for _, prompt, a, b in found]
+    for (cid, _, _, _), winner in zip(found, winners, strict=True):
         items.append({
             "id": cid, "winner": winner, "confidence": "high",
             "criteria": dict.fromkeys(names, winner), "rationale": f"Policy chose {winner}.",

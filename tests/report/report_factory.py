@@ -6,10 +6,12 @@ what a run writes; the small helpers below build single records for tests that n
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from judge.aggregation.aggregate import RunFacts, summarize
+from judge.aggregation.reliability import JudgedPair
 from judge.checks import run_checks
 from judge.findings import Checks
 from judge.records import AuditRow, Generation, Outcome, PromptItem
@@ -39,8 +41,33 @@ def make_summary(rows: Sequence[AuditRow], **overrides: Any) -> Summary:
         run_id="test-run",
         models=MODELS,
         judge={"model": "judge-model", "base_url": "http://127.0.0.1:8000/v1"},
+        label_counts=Counter(r.judge_label for r in rows if r.judge_label),
+        judged=judged_rows(rows),
     )
     return summarize(outcomes, facts).model_copy(update=overrides)
+
+
+def judged_rows(rows: Sequence[AuditRow], batch_size: int = 5) -> list[JudgedPair]:
+    """The rows' verdicts as the pipeline hands them to aggregation: in calls of five, in order."""
+    ok = [r for r in rows if r.judge_label is not None]
+    calls = [ok[i : i + batch_size] for i in range(0, len(ok), batch_size)]
+    return [
+        JudgedPair(
+            r.pair_id,
+            r.item_id,
+            r.round,
+            slot,
+            len(call),
+            r.judge_label,
+            r.a_role,
+            len(r.output_a),
+            len(r.output_b),
+            dict(r.criteria),
+        )
+        for call in calls
+        for slot, r in enumerate(call, start=1)
+        if r.judge_label is not None
+    ]
 
 
 _NO_CALL: dict[str, Any] = {}

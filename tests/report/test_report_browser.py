@@ -59,7 +59,8 @@ def test_hostile_text_never_executes_and_page_works(chromium: Any, tmp_path: Pat
     # The page shows the answer, styled (the CSP let our own stylesheet and script through).
     assert chromium.find_element(By.ID, "headline").text == headline(summary)
     bg = chromium.execute_script(
-        "return getComputedStyle(document.querySelector('header.top')).backgroundColor")
+        "return getComputedStyle(document.querySelector('header.top')).backgroundColor"
+    )
     assert bg == "rgb(31, 41, 55)"
     body = chromium.find_element(By.TAG_NAME, "body").text
     assert PAYLOADS[3] in body and "window.__pwned = 12" in body  # shown as text, literally
@@ -135,3 +136,36 @@ def test_real_alpaca_eval_page_loads_and_filters_fast(chromium: Any, tmp_path: P
     assert time.perf_counter() - start < 2.0
     rationale = chromium.find_element(By.CSS_SELECTOR, "#audit-list .rationale").text
     assert rationale in {r.rationale for r in rows}
+
+
+def test_page_leads_with_the_answer_and_filters_contradicting_verdicts(chromium: Any, tmp_path: Path) -> None:
+    from report_factory import make_row, make_summary
+
+    from judge.reporting.narrator import lead
+
+    def row(i: int) -> Any:  # shown as A and as B in turn; three verdicts contradict their criteria
+        r = make_row(i, "win" if i % 3 else "loss", a_role="finetuned" if i % 2 else "base")
+        said, other = r.judge_label, "B" if r.judge_label == "A" else "A"
+        criteria = (
+            {"correctness": other, "clarity": other, "completeness": said} if i < 3 else {"clarity": said}
+        )
+        return r.model_copy(update={"criteria": criteria})
+
+    rows = [row(i) for i in range(12)]
+    summary = make_summary(rows)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text(summary.model_dump_json(), encoding="utf-8")
+    (run / "audit.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in rows), encoding="utf-8")
+    chromium.get(write_reports(run)[1].as_uri())
+    assert wait_ready(chromium) == 12
+    first = chromium.find_element(By.ID, "lead")
+    assert first.text == lead(summary) and "The judge is USE WITH CARE" in first.text
+    assert first.location["y"] < chromium.find_element(By.ID, "results").location["y"]
+    assert (
+        "contradicted its own criteria majority in 3 of 12"
+        in chromium.find_element(By.ID, "reliability").text
+    )
+    chromium.find_element(By.NAME, "rationale_disagrees").click()
+    assert _shown(chromium) == len(filter_rows(rows, rationale_disagrees=True)) == 3
+    assert len(chromium.find_elements(By.XPATH, "//span[text()='contradicts its criteria']")) == 3

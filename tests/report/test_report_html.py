@@ -25,7 +25,8 @@ def _sha(text: str) -> str:
 def page(tmp_path: Path) -> str:
     write_hostile_run(tmp_path)
     paths = write_reports(tmp_path)
-    assert [p.name for p in paths] == ["report.md", "report.html"]
+    assert [p.name for p in paths][:2] == ["report.md", "report.html"]
+    assert "chart-results.svg" in [p.name for p in paths]  # the charts, also as files
     return paths[1].read_text(encoding="utf-8")
 
 
@@ -68,7 +69,7 @@ def test_static_text_is_escaped_and_config_secret_redacted(page: str) -> None:
 def test_minimal_summary_without_rows_or_config(tmp_path: Path) -> None:
     s = make_summary([make_row(0, "win")], position_bias=None, per_category=[], extras={}, confidence={})
     page = render_html(s, [], None)
-    assert "Position bias was not measured" in page and "No checks in this run" in page
+    assert "Can this judge be trusted here?" in page and "No checks in this run" in page
     assert "No config snapshot" in page
 
 

@@ -59,7 +59,7 @@ def test_position_bias_and_hostile_names_are_inert() -> None:
     md = render_markdown(s)
     assert "<script>" not in md and "\\<script\\>" in md
     assert "evil\\|" in md  # a pipe would split a table cell
-    assert "a position bias" in md and "| Judge chose A (non-tie) | 90 / 100 |" in md
+    assert "a position bias" in md and "## Can this judge be trusted here?" in md
 
 
 def test_checks_and_perplexity_from_the_pipeline_get_their_own_tables() -> None:

@@ -34,6 +34,7 @@
       (!value("confidence") || r.confidence === value("confidence")) &&
       (!checked("inconsistent") || r.position_consistent === false) &&
       (!checked("check_disagrees") || r.check_disagrees === true) &&
+      (!checked("rationale_disagrees") || r.rationale_disagrees === true) &&
       (!checked("failed") || r.status === "failed") &&
       (!q || haystack(r).indexOf(q) !== -1);
   }
@@ -81,6 +82,7 @@
     if (r.status === "decided_by_check") head.appendChild(el("span", "badge", "decided by check"));
     if (r.position_consistent === false) head.appendChild(el("span", "badge flag", "position-inconsistent"));
     if (r.check_disagrees) head.appendChild(el("span", "badge flag", "check disagrees"));
+    if (r.rationale_disagrees) head.appendChild(el("span", "badge flag", "contradicts its criteria"));
     return head;
   }
   function card(r) {
