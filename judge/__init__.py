@@ -20,10 +20,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from judge.api import compare, load_run, plan, stats_for_file
+    from judge.api import compare, estimate, load_run, plan, stats_for_file
     from judge.collection import RunDiff, diff_runs
     from judge.config import RunConfig, load_config
-    from judge.errors import APIError, ConfigError, InputError, JudgeError, ParseError
+    from judge.errors import APIError, ConfigError, InputError, JudgeError
     from judge.records import (
         AuditRow,
         BlindKey,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         Verdict,
     )
     from judge.run.pipeline import CompareResult, DryRun
-    from judge.summary import Summary
+    from judge.summary import Plan, Summary
 
 # name -> the module that defines it
 _WHERE = {
@@ -51,13 +51,14 @@ _WHERE = {
     "JudgeError": "judge.errors",
     "Judgment": "judge.records",
     "Outcome": "judge.records",
-    "ParseError": "judge.errors",
+    "Plan": "judge.summary",
     "PromptItem": "judge.records",
     "RunConfig": "judge.config",
     "RunDiff": "judge.collection",
     "Summary": "judge.summary",
     "Verdict": "judge.records",
     "compare": "judge.api",
+    "estimate": "judge.api",
     "diff_runs": "judge.collection",
     "load_config": "judge.config",
     "load_run": "judge.api",
@@ -78,7 +79,7 @@ __all__ = [
     "JudgeError",
     "Judgment",
     "Outcome",
-    "ParseError",
+    "Plan",
     "PromptItem",
     "RunConfig",
     "RunDiff",
@@ -86,6 +87,7 @@ __all__ = [
     "Verdict",
     "compare",
     "diff_runs",
+    "estimate",
     "load_config",
     "load_run",
     "plan",

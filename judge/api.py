@@ -11,43 +11,62 @@ from judge.aggregation.aggregate import RunFacts
 from judge.config import RunConfig, StatsOptions, config_from_dict, load_config
 from judge.errors import ConfigError
 from judge.run.pipeline import CompareResult, DryRun, run_comparison
-from judge.summary import Summary
+from judge.summary import Plan, Summary
 
-__all__ = ["compare", "load_run", "plan", "stats_for_file"]
+__all__ = ["compare", "estimate", "load_run", "plan", "stats_for_file"]
+
+
+def _config(config: RunConfig | str | Path | dict[str, Any]) -> RunConfig:
+    if isinstance(config, (str, Path)):
+        return load_config(config)
+    if isinstance(config, dict):
+        return config_from_dict(config, base=Path.cwd())
+    return config
+
+
+def estimate(config: RunConfig | str | Path | dict[str, Any]) -> DryRun:
+    """What :func:`compare` would generate, send and pay, computed without sending or writing anything.
+
+    Args:
+        config: as for :func:`compare`.
+
+    Returns:
+        The estimate (``.describe()`` says it in words); only calls not already in the ledger are priced.
+    """
+    result = run_comparison(_config(config), dry_run=True, show_progress=False)
+    assert isinstance(result, DryRun)
+    return result
 
 
 def compare(
     config: RunConfig | str | Path | dict[str, Any],
     *,
-    dry_run: bool = False,
     show_progress: bool = False,
     replace: bool = False,
     wait: bool = False,
-) -> CompareResult | DryRun:
+) -> CompareResult:
     """Run a blind comparison of a fine-tuned model against its base.
 
     Args:
         config: a RunConfig, a path to a TOML config, or the same settings as a dict
             (relative paths taken from the current folder).
-        dry_run: only estimate generation, calls, tokens and cost; send and write nothing.
         show_progress: draw a progress bar.
         replace: overwrite a run folder made with other verdict-changing settings.
         wait: wait for another run writing the same run folder instead of raising RunFolderBusy.
 
     Returns:
         A CompareResult (``.summary``, ``.to_dataframe(texts=True)``, ``.run_dir``; ``.exit_code``
-        and ``.summary.run`` say whether every pair got a verdict), or a DryRun.
+        and ``.summary.run`` say whether every pair got a verdict). :func:`estimate` prices a run
+        without running it.
         :func:`load_run` reads the same result back from ``.run_dir`` later.
 
     Example:
         >>> result = judge.compare("examples/openai_files.toml")  # doctest: +SKIP
         >>> result.summary.effect.verdict, result.to_dataframe(texts=True).head()  # doctest: +SKIP
     """
-    if isinstance(config, (str, Path)):
-        config = load_config(config)
-    elif isinstance(config, dict):
-        config = config_from_dict(config, base=Path.cwd())
-    return run_comparison(config, dry_run=dry_run, show_progress=show_progress, replace=replace, wait=wait)
+    result = run_comparison(_config(config), show_progress=show_progress, replace=replace, wait=wait)
+    assert isinstance(result, CompareResult)
+    return result
 
 
 def load_run(path: str | Path) -> CompareResult:
@@ -137,7 +156,7 @@ def plan(
     alpha: float = 0.05,
     batch_size: int = 5,
     icc: float = 0.1,
-) -> dict[str, Any]:
+) -> Plan:
     """Pairs needed for ``power`` at an expected win/loss split (ties = the rest).
 
     Verdicts judged ``batch_size`` to a call are correlated; the plan multiplies the pairs an
@@ -145,8 +164,8 @@ def plan(
     assumed: 0.1 unless you know better; a run reports the design effect it observed).
 
     Returns:
-        A dict with the inputs, ``design_effect``, ``pairs`` (None only when win == loss) and
-        ``text`` in words.
+        A :class:`~judge.summary.Plan`: the inputs, ``design_effect``, ``pairs`` (None only when
+        win == loss) and ``text`` in words.
     """
     _share("power", power)
     _share("alpha", alpha)
@@ -154,27 +173,10 @@ def plan(
         raise ConfigError(f"--win {win} and --loss {loss} must be shares in [0, 1] with win + loss <= 1")
     if batch_size < 1 or not 0 <= icc <= 1:
         raise ConfigError(f"--batch-size {batch_size} must be >= 1 and --icc {icc} in [0, 1]")
+    from judge.reporting.narrator import plan_sentence
+
     design = stats.design_effect(batch_size, icc)
     pairs = stats.pairs_for_power(win, loss, power=power, alpha=alpha, design=design)
-    tie = 1 - win - loss
-    split = f"win {win:.1%} / tie {tie:.1%} / loss {loss:.1%}"
-    if pairs is None:
-        text = f"At {split} there is no effect to detect: no number of pairs gives {power:.0%} power."
-    else:
-        text = (
-            f"At {split} (net win rate {100 * (win - loss):.2f} points), about {pairs:,} pairs give "
-            f"{power:.0%} power with a two-sided sign test at alpha = {alpha}, judged {batch_size} to a "
-            f"call with an assumed intra-call correlation of {icc:g} (design effect {design:.2f})."
-        )
-    return {
-        "win": win,
-        "tie": tie,
-        "loss": loss,
-        "power": power,
-        "alpha": alpha,
-        "batch_size": batch_size,
-        "icc": icc,
-        "design_effect": design,
-        "pairs": pairs,
-        "text": text,
-    }
+    text = plan_sentence(win, loss, power, alpha, batch_size, icc, design, pairs)
+    return Plan(win=win, tie=1 - win - loss, loss=loss, power=power, alpha=alpha, batch_size=batch_size,
+                icc=icc, design_effect=design, pairs=pairs, text=text)  # fmt: skip

@@ -8,8 +8,10 @@
     │                          (carries path and 1-based line)
     ├── APIError               a model or judge endpoint failed for good    -> exit code 3
     │                          (after retries, or a non-retryable 4xx)
-    ├── ParseError             a judge reply could not be read as verdicts
     └── SandboxError           the execution sandbox itself could not run
+
+An unreadable judge reply is not an exception: it is a recorded failure with its reason (see
+``judge.judging.replies``), re-asked, and never counted as a verdict.
 
 Messages never hold API keys: :func:`redact` is applied to every message built from
 text that came from outside (HTTP bodies, exception strings).
@@ -26,7 +28,6 @@ __all__ = [
     "ConfigError",
     "InputError",
     "JudgeError",
-    "ParseError",
     "SandboxError",
     "redact",
     "redact_url",
@@ -126,14 +127,6 @@ class APIError(JudgeError):
     def __init__(self, message: str, *, status_code: int | None = None, retryable: bool = False) -> None:
         self.status_code = status_code
         self.retryable = retryable
-        super().__init__(message)
-
-
-class ParseError(JudgeError):
-    """A judge reply could not be read; ``raw`` keeps the text for the audit."""
-
-    def __init__(self, message: str, raw: str = "") -> None:
-        self.raw = raw
         super().__init__(message)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "JudgeReliability",
     "LengthBias",
     "ModelAccuracy",
+    "Plan",
     "PositionBias",
     "Power",
     "Problem",
@@ -135,6 +136,21 @@ class Effect(_Part):
     non_inferior: bool = Field(description="The interval's low end is above -margin.")
     equivalent: bool = Field(description="The whole interval lies within -margin to +margin.")
     negligible: bool = Field(description="Significant, but the whole interval lies within the margin.")
+
+
+class Plan(_Part):
+    """What ``judge plan`` computes: pairs needed for a power at an expected win/tie/loss split."""
+
+    win: float
+    tie: float
+    loss: float
+    power: float
+    alpha: float
+    batch_size: int = Field(description="Comparisons per judge call (they are correlated).")
+    icc: float = Field(description="Assumed intra-call correlation of verdicts.")
+    design_effect: float = Field(description="1 + (batch_size - 1) * icc.")
+    pairs: int | None = Field(description="Pairs needed; None only when win == loss (no effect).")
+    text: str = Field(description="The plan in words (judge.reporting.narrator).")
 
 
 class Power(_Part):

@@ -192,3 +192,22 @@ def test_rerun_is_served_from_the_ledger(tmp_path: Path, fake_server: FakeServer
     assert len(fake_server.posts) == sent, "a finished call must never be sent twice"
     assert second.summary.counts == first.summary.counts
     assert second.summary.usage.cached_calls == second.summary.usage.calls == 3
+
+
+def test_an_injected_clients_retry_hook_keeps_working(tmp_path: Path, fake_server: FakeServer) -> None:
+    from fakeserver import Fail
+
+    from judge.client import ChatClient, RetryPolicy
+
+    seen: list[object] = []
+    import httpx
+
+    # no kept-alive connection outlives the run's event loop (the client is the caller's, not closed by it)
+    http = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0))
+    retry = RetryPolicy(attempts=3, initial=0.01, jitter=0.0)
+    client = ChatClient("judge-model", base_url=fake_server.base_url, api_key="k", http_client=http,
+                        retry=retry, on_retry=seen.append)  # fmt: skip
+    fake_server.script(Fail(500))
+    result = _run(write_project(tmp_path, fake_server.base_url), client=client)
+    assert result.summary.counts.failed == 0 and len(seen) == 1  # the user's hook saw the retry
+    assert client.on_retry == seen.append  # and is the client's hook again afterwards

@@ -258,9 +258,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         args.win, args.loss, power=args.power, alpha=args.alpha, batch_size=args.batch_size, icc=args.icc
     )
     if args.json:
-        _out.print_json(json.dumps(result))
+        _out.print_json(result.model_dump_json())
     else:
-        _out.print(result["text"])
+        _out.print(result.text, markup=False, soft_wrap=True)
     return 0
 
 

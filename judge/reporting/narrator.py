@@ -30,6 +30,7 @@ __all__ = [
     "lead",
     "other_name",
     "pct",
+    "plan_sentence",
     "position_note",
     "power_sentence",
     "reliability_details",
@@ -122,6 +123,19 @@ def effect_sentence(
             return f"The whole interval ({span}) lies above the margin of {m}: the gain is not negligible."
         return f"The gain may be smaller than the margin of {m} ({span})."
     return texts[e.verdict]
+
+
+def plan_sentence(win: float, loss: float, power: float, alpha: float, batch_size: int, icc: float,
+                  design: float, pairs: int | None) -> str:  # fmt: skip
+    """``judge plan``'s answer in words."""
+    split = f"win {win:.1%} / tie {1 - win - loss:.1%} / loss {loss:.1%}"
+    if pairs is None:
+        return f"At {split} there is no effect to detect: no number of pairs gives {power:.0%} power."
+    return (
+        f"At {split} (net win rate {100 * (win - loss):.2f} points), about {pairs:,} pairs give "
+        f"{power:.0%} power with a two-sided sign test at alpha = {alpha}, judged {batch_size} to a "
+        f"call with an assumed intra-call correlation of {icc:g} (design effect {design:.2f})."
+    )
 
 
 def power_sentence(pw: Power | None) -> str:

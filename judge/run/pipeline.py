@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -107,6 +108,14 @@ def _make_folder(config: RunConfig) -> Path | None:
     return missing[-1] if missing else None
 
 
+def _both(first: Callable[..., None], then: Callable[..., None]) -> Callable[..., None]:
+    def call(*event: Any) -> None:
+        first(*event)
+        then(*event)
+
+    return call
+
+
 async def _judge(
     config: RunConfig,
     groups: list[list[BlindPair]],
@@ -128,11 +137,14 @@ async def _judge(
     with JudgeProgress(sum(len(g) for g in groups), enabled=show_progress, prices=prices(config)) as bar:
         judge: ChatClient | LazyJudge = client if client is not None else LazyJudge(config)
         stage = JudgeStage(judge, ledger, judge_spec(config), templates, on_call=bar.advance)
-        judge.on_retry, judge.before_send = bar.retry, stage.gate
+        own_retry, own_gate = judge.on_retry, judge.before_send  # an injected client's hooks keep working
+        judge.on_retry = bar.retry if own_retry is None else _both(own_retry, bar.retry)
+        judge.before_send = stage.gate if own_gate is None else _both(own_gate, stage.gate)
         try:
             judgments, again = await judge_then_resample(stage, groups, config.seed)
             return judgments, stage, batch, again
         finally:
+            judge.on_retry, judge.before_send = own_retry, own_gate
             if client is None:  # a client handed in stays open for its owner
                 await judge.aclose()
 
