@@ -59,3 +59,17 @@ def test_check_disagrees_lists_the_degenerate_pair(
     rows_on_page = json.loads(block.group(1))["rows"]
     assert [r["key"] for r in rows_on_page if r["check_disagrees"]] == ["item-002/0"]  # the page's filter
     assert [r["check_verdict"] for r in rows_on_page if r["key"] == "item-002/0"] == ["loss"]
+
+
+def test_audit_says_comparisons_and_pairs_apart_under_both_orders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeServer() as server:
+        config = write_project(tmp_path, server.base_url, n=6, judge_extra="both_orders = true")
+        result = run_comparison(load_config(config), show_progress=False)
+    assert isinstance(result, CompareResult)
+    capsys.readouterr()
+    assert main(["audit", str(result.run_dir), "--result", "win"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    wins = result.summary.counts.win
+    assert last.startswith(f"{2 * wins} of 12 comparisons") and f"these are {wins} pairs" in last

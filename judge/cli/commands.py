@@ -72,7 +72,12 @@ def _audit(args: argparse.Namespace) -> int:
         _out.print(f"exported {count} of {len(rows)} comparisons to {args.export}")
         return 0
     print_audit(chosen, _out, reveal=args.reveal, max_lines=None if args.full else 12)
-    _out.print(f"{len(chosen)} of {len(rows)} comparisons")
+    unit = "comparisons"
+    if any(r.round == 1 for r in rows):  # both orders: a pair is two comparisons, each with its own verdict
+        pairs = len({r.item_id for r in chosen})
+        unit = (f"comparisons (each order of a pair is one; these are {pairs} pairs, and the summary's "
+                "counts are per pair: a pair whose two orders disagree is a tie)")  # fmt: skip
+    _out.print(f"{len(chosen)} of {len(rows)} {unit}", markup=False, soft_wrap=True)
     return 0
 
 
