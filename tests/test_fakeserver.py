@@ -19,15 +19,24 @@ PROMPTS = Path(__file__).resolve().parents[1] / "judge" / "judging" / "prompts"
 
 def judge_prompt(items: list[tuple[str, str, str, str]], criteria: list[str] | None = None,
                  reference: str | None = None) -> str:
-    """Render a batch exactly as the shipped templates say: (id, prompt, a, b) per comparison."""
+    """Render a batch exactly as the shipped templates say: (id, prompt, a, b) per comparison.
+
+    The ids given stand for the call-local ids the stage shows (3 digits)."""
     block = Template((PROMPTS / "comparison.md").read_text())
-    code = "0123456789abcdef01234567"
-    ref = f"<reference {code}>\n{reference}\n</reference {code}>\n" if reference else ""
-    blocks = "\n".join(block.substitute(id=i, boundary=code, prompt=p, reference=ref, output_a=a, output_b=b)
-                       for i, p, a, b in items)
-    crit = "\n".join(f"- {c}: what to look for" for c in criteria or [])
+    code = "012345678901"
+    ref = f"[{code} reference]\n{reference}\n" if reference else ""
+    blocks = "\n".join(block.substitute(id=i, boundary=code, prompt=p, reference=ref, output_a=a, output_b=b,
+                                        evidence="").strip() for i, p, a, b in items)
+    crit = "; ".join(f"{c} (what to look for)" for c in criteria or DEFAULT_CRITERIA)
     return Template((PROMPTS / "batch.md").read_text()).substitute(
-        n=len(items), boundary=code, criteria=crit, comparisons=blocks, ids=", ".join(i for i, *_ in items))
+        n=len(items), boundary=code, criteria=crit, comparisons=blocks, ids=", ".join(i for i, *_ in items),
+        rationale="at most 25 words", parts="")
+
+
+def verdicts(text: str) -> list[dict[str, Any]]:
+    """The compact reply as mappings (id, rationale, criteria, winner, confidence)."""
+    keys = ("id", "rationale", "criteria", "winner", "confidence")
+    return [dict(zip(keys, v, strict=True)) for v in json.loads(text)["v"]]
 
 
 def post(server: FakeServer, body: dict[str, Any], path: str = "/chat/completions",
@@ -45,24 +54,24 @@ def content(resp: httpx.Response) -> str:
     return str(resp.json()["choices"][0]["message"]["content"])
 
 
-ITEMS = [("p1", "Q1", "x [good]", "y"), ("p2", "Q2", "x", "y [good]"), ("p3", "Q3\nmulti", "x", "y"),
-         ("p4", "Q4", "[good]", "[good]")]
+ITEMS = [("101", "Q1", "x [good]", "y"), ("102", "Q2", "x", "y [good]"), ("103", "Q3\nmulti", "x", "y"),
+         ("104", "Q4", "[good]", "[good]")]
 
 
 def test_auto_verdicts_follow_the_default_policy_and_criteria(fake_server: FakeServer) -> None:
     text = judge_prompt(ITEMS, criteria=["accuracy", "style_x"], reference="R")
-    data = json.loads(content(post(fake_server, chat_body(text))))
-    got = {v["id"]: v["winner"] for v in data["verdicts"]}
-    assert got == {"p1": "A", "p2": "B", "p3": "tie", "p4": "tie"}
-    assert all(set(v["criteria"]) == {"accuracy", "style_x"} for v in data["verdicts"])
-    assert all(v["confidence"] == "high" and v["rationale"] for v in data["verdicts"])
+    data = verdicts(content(post(fake_server, chat_body(text))))
+    got = {v["id"]: v["winner"] for v in data}
+    assert got == {"101": "A", "102": "B", "103": "=", "104": "="}
+    assert all(len(v["criteria"]) == 2 for v in data)  # one letter per criterion asked
+    assert all(v["confidence"] == "h" and v["rationale"] for v in data)
 
 
 def test_default_criteria_and_realistic_usage(fake_server: FakeServer) -> None:
     text = judge_prompt(ITEMS[:1])
     resp = post(fake_server, chat_body(text))
-    verdict = json.loads(content(resp))["verdicts"][0]
-    assert tuple(verdict["criteria"]) == DEFAULT_CRITERIA
+    verdict = verdicts(content(resp))[0]
+    assert len(verdict["criteria"]) == len(DEFAULT_CRITERIA)
     usage = resp.json()["usage"]
     assert usage["prompt_tokens"] == len("sys" + text) // 4
     assert usage["completion_tokens"] == len(content(resp)) // 4
@@ -81,8 +90,8 @@ def test_custom_policy_sees_prompt_and_both_responses() -> None:
         return "B"
 
     with FakeServer(policy=policy) as server:
-        data = json.loads(content(post(server, chat_body(judge_prompt(ITEMS[:2])))))
-    assert [v["winner"] for v in data["verdicts"]] == ["B", "B"]
+        data = verdicts(content(post(server, chat_body(judge_prompt(ITEMS[:2])))))
+    assert [v["winner"] for v in data] == ["B", "B"]
     assert seen == [("Q1", "x [good]", "y"), ("Q2", "x", "y [good]")]
 
 
@@ -95,9 +104,9 @@ def test_plain_generation_is_echoed_and_truncated_at_max_tokens(fake_server: Fak
 
 
 @pytest.mark.parametrize(("wrap", "check"), [
-    ("prose", lambda t: not t.startswith("{") and '"verdicts"' in t),
+    ("prose", lambda t: not t.startswith("{") and '{"v": [[' in t),
     ("fenced", lambda t: t.startswith("```json\n") and t.endswith("\n```")),
-    ("not_json", lambda t: "verdicts" not in t),
+    ("not_json", lambda t: '"v"' not in t),
 ])
 def test_auto_wraps(fake_server: FakeServer, wrap: str, check: Any) -> None:
     fake_server.script(Auto(wrap=wrap))
@@ -110,10 +119,10 @@ def test_auto_wraps(fake_server: FakeServer, wrap: str, check: Any) -> None:
 def test_missing_extra_and_duplicate_ids(fake_server: FakeServer) -> None:
     fake_server.script(Auto(missing=1), Auto(extra=2), Auto(duplicate=1))
     text = judge_prompt(ITEMS[:3])
-    replies = [json.loads(content(post(fake_server, chat_body(text)))) for _ in range(3)]
-    ids = [[v["id"] for v in reply["verdicts"]] for reply in replies]
-    assert ids == [["p1", "p2"], ["p1", "p2", "p3", "unknown-0", "unknown-1"], ["p1", "p2", "p3", "p1"]]
-    assert len(json.loads(content(post(fake_server, chat_body(text))))["verdicts"]) == 3  # script used up
+    replies = [verdicts(content(post(fake_server, chat_body(text)))) for _ in range(3)]
+    ids = [[v["id"] for v in reply] for reply in replies]
+    assert ids == [["101", "102"], ["101", "102", "103", "unknown-0", "unknown-1"], ["101", "102", "103", "101"]]
+    assert len(verdicts(content(post(fake_server, chat_body(text))))) == 3  # script used up
 
 
 def test_fail_statuses_headers_and_quota_body(fake_server: FakeServer) -> None:

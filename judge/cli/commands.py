@@ -105,7 +105,8 @@ def _check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from judge.cli.main import report_ending
     from judge.reporting.console import print_summary
-    from judge.run.demo import DEMO_NOTE, demo_config
+    from judge.reporting.terminal import plain
+    from judge.run.demo import DEMO_NOTE, demo_config, demo_headline
     from judge.run.pipeline import CompareResult, run_comparison
 
     config = demo_config(
@@ -113,6 +114,9 @@ def _demo(args: argparse.Namespace) -> int:
     )
     result = run_comparison(config, show_progress=not args.no_progress)
     assert isinstance(result, CompareResult)
+    bias = result.summary.position_bias
+    share_a = bias.share_a.estimate if bias is not None else None
+    _out.print(plain(demo_headline(result.summary.extras, share_a, local=args.judge_base_url is None)))
     print_summary(result.summary, _out)
     _out.print(f"\nreport: {result.run_dir / 'report.html'}  (and report.md; `judge audit {result.run_dir}`)")
     _out.print(f"\n{DEMO_NOTE}")

@@ -28,7 +28,7 @@ from judge.judging.replies import parse_reply, reply_schema
 from judge.records import BlindPair, Judgment, Usage
 from judge.store import Ledger, content_key
 
-__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "render_messages"]
+__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "call_ids", "render_messages"]
 
 
 class _Reply(Protocol):
@@ -84,43 +84,92 @@ class Templates:
 
 
 def boundary_code(pairs: list[BlindPair], templates: Templates) -> str:
-    """The code that marks this call's boundaries: a hash of everything the call shows the judge.
+    """The code that marks this call's boundaries: 12 digits of a hash of everything the call shows.
 
     No output can contain it: each output is part of what is hashed, so writing the code into an
     output would need a SHA-256 fixed point, and the other pairs in the call (opaque ids, other
     outputs, random order) are unknown to whoever wrote it. Derived rather than random so that
     the same call renders the same messages again, which keeps the ledger key stable for resume.
+    Decimal, because a tokenizer reads three digits as one token: 40 bits in 4 tokens.
     """
     shown = [templates.system, templates.batch.template, templates.comparison.template,
              sorted(templates.criteria.items()),
-             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b) for p in pairs]]  # fmt: skip
-    return hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:24]
+             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b, p.evidence_a, p.evidence_b)
+              for p in pairs]]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(shown).encode("utf-8")).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**12:012d}"
 
 
-def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[str, str]]:
+def call_ids(pairs: list[BlindPair], code: str) -> dict[str, str]:
+    """Pair id -> the 3-digit id the judge sees in this call (one token; distinct within the call).
+
+    Derived from the boundary code, so an output cannot know the ids of its own call in advance
+    (a forged verdict list cannot name them), and the same call shows the same ids again.
+    """
+    shown: dict[str, str] = {}
+    for p in pairs:
+        salt = 0
+        while True:
+            mac = hashlib.sha256(f"{code}\x00{p.pair_id}\x00{salt}".encode()).digest()
+            short = str(100 + int.from_bytes(mac[:4], "big") % 900)
+            if short not in shown.values():
+                break
+            salt += 1
+        shown[p.pair_id] = short
+    return shown
+
+
+def _evidence(p: BlindPair, code: str) -> str:
+    if p.evidence_a is None and p.evidence_b is None:
+        return ""
+    return f"[{code} checks]\nA: {p.evidence_a or 'nothing verified'}\nB: {p.evidence_b or 'nothing verified'}"
+
+
+def _rationale(words: int) -> str:
+    return f"at most {words} words, concrete differences" if words else '""'
+
+
+def _parts(pairs: list[BlindPair], code: str) -> str:
+    parts = []
+    if any(p.reference for p in pairs):
+        parts.append(f"[{code} reference] a reference answer")
+    if any(p.evidence_a is not None or p.evidence_b is not None for p in pairs):
+        parts.append(f"[{code} checks] facts our checks verified on each response (trusted)")
+    return "".join(f", {part}" for part in parts)
+
+
+def render_messages(
+    pairs: list[BlindPair], templates: Templates, rationale_words: int = 25, *, code: str | None = None
+) -> list[dict[str, str]]:
     """The chat messages for one batch: nothing but prompts, outputs, opaque ids and the rubric.
 
-    Every block and part is tagged with :func:`boundary_code`, so an output cannot close its own
-    block or forge another comparison: tags without the code are just text inside a response.
+    Every part starts with a line tagged with :func:`boundary_code`, so an output cannot end its
+    own part or forge another comparison: lines without the code are just text inside a response.
+    The evidence lines (``[judge] evidence``) are ours, written per blind label, inside the block.
+    ``code``: the call's :func:`boundary_code`, when the caller has it already.
     """
-    code = boundary_code(pairs, templates)
+    code = code or boundary_code(pairs, templates)
+    names = call_ids(pairs, code)
     blocks = [
         templates.comparison.substitute(
-            id=p.pair_id,
+            id=names[p.pair_id],
             boundary=code,
             prompt=p.prompt,
-            reference=f"<reference {code}>\n{p.reference}\n</reference {code}>\n" if p.reference else "",
+            reference=f"[{code} reference]\n{p.reference}\n" if p.reference else "",
             output_a=p.output_a,
             output_b=p.output_b,
+            evidence=_evidence(p, code),
         ).strip()
         for p in pairs
     ]
     user = templates.batch.substitute(
         n=len(pairs),
         boundary=code,
-        criteria="\n".join(f"- {k}: {v}" for k, v in templates.criteria.items()),
-        comparisons="\n\n".join(blocks),
-        ids=", ".join(p.pair_id for p in pairs),
+        criteria="; ".join(f"{k} ({v})" if v else k for k, v in templates.criteria.items()),
+        comparisons="\n".join(blocks),
+        ids=", ".join(names[p.pair_id] for p in pairs),
+        rationale=_rationale(rationale_words),
+        parts=_parts(pairs, code),
     )
     return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
 
@@ -178,23 +227,46 @@ class JudgeStage:
         done: dict[str, Judgment] = {}
         groups, base = _isolate(batches), 0
         while groups:
-            results = await asyncio.gather(*(self._chain(group, base) for group in groups))
-            done.update((j.pair_id, j) for judged, _ in results for j in judged)
-            handed = [p for _, left in results for p in left]
+            handed = await self._stream(groups, base, done)
             groups, base = _isolate(_regroup(handed, self.spec.batch_size)), base + _GENERATION
         return done
+
+    async def _stream(
+        self, groups: list[list[BlindPair]], base: int, done: dict[str, Judgment]
+    ) -> list[BlindPair]:
+        """Judge ``groups`` through a fixed pool of workers (memory stays flat however many there are).
+
+        Twice as many workers as calls allowed in flight keep the client's slots full while some
+        workers replay stored calls. Returns the pairs handed on, in the order of their groups (so
+        that re-asks are grouped the same way on every run, and so hit the ledger on a re-run).
+        """
+        todo = iter(enumerate(groups))
+        handed: dict[int, list[BlindPair]] = {}
+
+        async def worker() -> None:
+            for index, group in todo:  # one shared iterator: each group is taken by one worker
+                judged, left = await self._chain(group, base)
+                done.update((j.pair_id, j) for j in judged)
+                if left:
+                    handed[index] = left
+
+        await asyncio.gather(*(worker() for _ in range(min(len(groups), 2 * self.spec.concurrency))))
+        return [p for index in sorted(handed) for p in handed[index]]
 
     @staticmethod
     def request_for(
         spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
     ) -> tuple[str, dict[str, Any]]:
         """The ledger key and request body of one call (the key also covers the attempt number)."""
-        ids = [p.pair_id for p in pairs]
+        code = boundary_code(pairs, templates)
+        names = call_ids(pairs, code)
         request = {
             "model": spec.model,
-            "messages": render_messages(pairs, templates),
+            "messages": render_messages(pairs, templates, spec.rationale_words, code=code),
             "temperature": spec.temperature,
-            "schema": reply_schema(ids, tuple(templates.criteria)),
+            "schema": reply_schema(
+                [names[p.pair_id] for p in pairs], tuple(templates.criteria), spec.rationale_words
+            ),
         }
         return content_key({**request, "attempt": attempt}), request
 
@@ -286,7 +358,9 @@ class JudgeStage:
         for p in chunk:
             self._attempts[p.pair_id] = self._attempts.get(p.pair_id, 0) + 1
             self._last_call[p.pair_id] = key
-        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
+        shown = call_ids(chunk, boundary_code(chunk, self.templates))
+        names = {short: pid for pid, short in shown.items()}
+        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria), names)
         for pid, verdict in parsed.verdicts.items():
             attempts = self._attempts[pid]
             done[pid] = Judgment(pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts)

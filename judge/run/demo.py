@@ -3,29 +3,35 @@
 Held-out procedural problems (seed 004's idea: arithmetic, RPN, brackets, each with a known
 answer) are answered by Qwen2.5-Coder-0.5B-Instruct with and without the shipped LoRA, both
 served by llama.cpp on 127.0.0.1; the answers are executed in the sandbox (the truth), judged
-blind in batches of five, and reported. The same 0.5B model is the judge by default: it
-exercises the pipeline and is *not* a trustworthy judge — the report shows how often it agreed
-with the verified truth, which is the point.
+blind in batches of five, and reported. The same 0.5B model is the judge by default, judging
+*with evidence* (``[judge] evidence = true``): beside each response it is shown what execution
+verified (the program's output against the expected answer), blind as ever, and it writes a
+rationale of at most 8 words in the compact reply format, so that it answers in seconds a call on
+two cores. Judge vs truth says that the judge saw the evidence; :func:`demo_headline` is the
+demo's first line, and says so when the judge still cannot judge.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 from judge.config import JudgeSpec, RunConfig, StatsOptions
 from judge.records import Role
 from judge.specs import GenerationParams, ModelSpec
 from judge.store import write_jsonl
 
-__all__ = ["DEMO_NOTE", "demo_config"]
+__all__ = ["DEMO_NOTE", "demo_config", "demo_headline"]
 
 MODEL = "qwen2.5-coder-0.5b"
 # The held-out evaluation set of scripts/train_lora.py (test split: disjoint from training by construction).
 PROBLEM_SEED, DIFFICULTY = 1004, (2, 7)
 
 DEMO_NOTE = (
-    "This demo's judge is a 0.5B model: it exercises the pipeline end to end, offline, and is NOT a "
-    "trustworthy judge. How often it picked the execution-verified answer is stated above. "
+    "This demo's judge is a 0.5B model shown the checks' evidence (what each program printed against "
+    "the expected answer): it exercises the pipeline end to end, offline, and is NOT a trustworthy "
+    "judge on its own. How often it picked the execution-verified answer is stated above. "
     "For real use, point the same run at a strong judge:\n"
     "  judge demo --judge-base-url https://api.openai.com/v1 --judge-model gpt-4o-mini   "
     "(key in OPENAI_API_KEY)\n"
@@ -67,12 +73,16 @@ def demo_config(
             bundled=MODEL,
             concurrency=2,
             timeout=600,
-            max_tokens=1536,
+            max_tokens=400,  # five compact verdicts with 8-word rationales take about 150
             max_retries=1,
             both_orders=True,
+            evidence=True,
+            rationale_words=8,
         )
     else:
-        judge = JudgeSpec(model=judge_model or "gpt-4o-mini", base_url=judge_base_url, both_orders=True)
+        judge = JudgeSpec(
+            model=judge_model or "gpt-4o-mini", base_url=judge_base_url, both_orders=True, evidence=True
+        )
     return RunConfig(
         name=name,
         prompts=prompts,
@@ -82,3 +92,35 @@ def demo_config(
         judge=judge,
         stats=StatsOptions(bootstrap_resamples=2000),
     )
+
+
+def _share(part: dict[str, Any] | None) -> str:
+    return f"{part['k']}/{part['n']}" if part else "?"
+
+
+def demo_headline(extras: dict[str, Any], share_a: float | None, *, local: bool) -> str:
+    """The demo's first line: what execution found, and whether the judge could judge.
+
+    Args:
+        extras: the summary's extras (``checks``: accuracy and judge vs truth).
+        share_a: how often the judge chose label A among its non-tie verdicts.
+        local: the judge is the bundled 0.5B model.
+    """
+    checks = extras.get("checks") or {}
+    acc, truth = checks.get("accuracy") or {}, checks.get("judge_vs_truth") or {}
+    mcnemar = acc.get("mcnemar") or {}
+    p = mcnemar.get("pvalue")
+    found = (
+        f"execution verified the fine-tune correct on {_share(acc.get('finetuned'))} problems, the base "
+        f"on {_share(acc.get('base'))}" + (f" (McNemar p = {p:.3g})" if p is not None else "")
+    )
+    who = "the 0.5B judge" if local else "the judge"
+    saw = "shown the evidence" if truth.get("judge_saw_evidence") else "without the evidence"
+    k, n = truth.get("k", 0), truth.get("n", 0)
+    biased = share_a is not None and (share_a >= 0.9 or share_a <= 0.1)
+    if n == 0:
+        return f"Demo: {found}; no pair had exactly one correct side, so the judge could not be checked."
+    if biased or k / n <= 0.6:
+        why = f"it chose A in {share_a:.0%} of its verdicts" if biased else f"it picked the right side {k}/{n}"
+        return f"Demo: {found}. {who.capitalize()} ({saw}) cannot judge here: {why}; trust the execution."
+    return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."

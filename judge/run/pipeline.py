@@ -244,13 +244,16 @@ def _finish(
     )
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
     extras = {**prep.extras, **truth_extras(outcomes, prep.gens)}
+    if "checks" in extras:  # judge vs truth means another thing when the judge was shown the checks
+        extras["checks"]["judge_vs_truth"]["judge_saw_evidence"] = config.judge.evidence
     if batch is not None:
         extras["batch"] = batch.extras()
     usage = _usage(config, stage, batch, batched)
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},
-        judge={"model": config.judge.model, "base_url": _judge_where(config)},
+        judge={"model": config.judge.model, "base_url": _judge_where(config),
+               "evidence": "shown" if config.judge.evidence else "not shown"},  # fmt: skip
         usage=usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         extras=extras,

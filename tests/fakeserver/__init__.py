@@ -36,6 +36,7 @@ from fakeserver._actions import (
     Policy,
     Stall,
     default_policy,
+    last_user_text,
     parse_comparisons,
 )
 from fakeserver._batches import BatchAPI, BatchPlan
@@ -54,5 +55,6 @@ __all__ = [
     "Policy",
     "Stall",
     "default_policy",
+    "last_user_text",
     "parse_comparisons",
 ]
