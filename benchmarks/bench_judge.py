@@ -72,8 +72,9 @@ async def _bare(base_url: str, groups: list[list[BlindPair]], concurrency: int) 
     async def one(body: dict[str, Any]) -> None:
         async with sem:
             fmt = {"type": "json_schema", "json_schema": {"name": "reply", "schema": body["schema"]}}
-            await sdk.chat.completions.create(model="bench", messages=body["messages"], temperature=0.0,
-                                              response_format=fmt, seed=0)  # type: ignore[call-overload]
+            await sdk.chat.completions.create(
+                model="bench", messages=body["messages"], temperature=0.0, response_format=fmt, seed=0
+            )  # type: ignore[call-overload]
 
     start = time.perf_counter()
     await asyncio.gather(*(one(b) for b in bodies))
@@ -121,7 +122,9 @@ def side_by_side(latency: float, concurrency: int, calls: int, rounds: int) -> t
         for _ in range(rounds):
             bare.append(len(groups) * 5 / asyncio.run(_bare(server.url, groups, concurrency)))
             with tempfile.TemporaryDirectory() as tmp:
-                stage.append(len(groups) * 5 / asyncio.run(_stage(server.url, groups, concurrency, Path(tmp))))
+                stage.append(
+                    len(groups) * 5 / asyncio.run(_stage(server.url, groups, concurrency, Path(tmp)))
+                )
     finally:
         server.close()
     return statistics.median(bare), statistics.median(stage)
@@ -138,9 +141,11 @@ def memory(n: int, concurrency: int) -> None:
     finally:
         server.close()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n:,} pairs ({len(groups):,} calls) at C={concurrency}, zero latency: {elapsed:.0f} s; peak RSS "
-          f"{before:.0f} MiB with the pairs built, {after:.0f} MiB after the judge stage "
-          f"(+{after - before:.0f} MiB: judgments, ledger cache, client)")
+    print(
+        f"{n:,} pairs ({len(groups):,} calls) at C={concurrency}, zero latency: {elapsed:.0f} s; peak RSS "
+        f"{before:.0f} MiB with the pairs built, {after:.0f} MiB after the judge stage "
+        f"(+{after - before:.0f} MiB: judgments, ledger cache, client)"
+    )
 
 
 def main() -> None:
@@ -151,8 +156,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory", type=int, default=0, help="also judge this many pairs and print peak RSS")
     args = parser.parse_args()
-    print(f"judge stage vs bare AsyncOpenAI, scripted server, reply latency {args.latency * 1000:.0f} ms, "
-          f"batches of 5, {args.calls} calls, median of {args.rounds} alternating rounds")
+    print(
+        f"judge stage vs bare AsyncOpenAI, scripted server, reply latency {args.latency * 1000:.0f} ms, "
+        f"batches of 5, {args.calls} calls, median of {args.rounds} alternating rounds"
+    )
     print(f"{'C':>4} {'bare cmp/s':>11} {'stage cmp/s':>12} {'stage/bare':>11} {'stage/limit':>12}")
     for c in args.concurrency:
         bare, stage = side_by_side(args.latency, c, args.calls, args.rounds)

@@ -64,7 +64,12 @@ def test_compact_verdicts_map_call_ids_to_pairs() -> None:
     parsed = parse_reply(text, ["pairx", "pairy"], CRIT, names)
     assert not parsed.problems
     x, y = parsed.verdicts["pairx"], parsed.verdicts["pairy"]
-    assert (x.id, x.winner, x.confidence, x.criteria) == ("pairx", "A", "high", {"correctness": "A", "clarity": "tie"})
+    assert (x.id, x.winner, x.confidence, x.criteria) == (
+        "pairx",
+        "A",
+        "high",
+        {"correctness": "A", "clarity": "tie"},
+    )
     assert (y.winner, y.confidence, y.criteria["clarity"]) == ("tie", "low", "B")
 
 

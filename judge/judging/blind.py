@@ -71,7 +71,8 @@ def make_pairs(
             role_b: Role = "base" if role_a == "finetuned" else "finetuned"
             pid = pair_id(seed, item.id, round_)
             gen_a, gen_b = outputs[role_a][item.id], outputs[role_b][item.id]
-            facts = (evidence_for(item, gen_a.checks), evidence_for(item, gen_b.checks)) if evidence else (None, None)
+            facts = (evidence_for(item, gen_a.checks), evidence_for(item, gen_b.checks))
+            facts = facts if evidence else (None, None)
             pairs.append(
                 BlindPair(
                     pair_id=pid,

@@ -32,11 +32,11 @@ def _execution(item: PromptItem, checks: Checks) -> str | None:
     expected = item.metadata.get("answer")
     want = f", expected {_quote(str(expected))}" if expected is not None else ""
     if run.status == "no_code":
-        return "no program found in the response: wrong"
+        return "WRONG: no program in the response"
     if run.status in ("ok", "wrong"):
-        verdict = "right" if run.correct else "wrong"
-        return f"its program printed {_quote(run.stdout.splitlines()[-1] if run.stdout.strip() else '')}{want}: {verdict}"
-    return f"its program failed ({run.status}){want}: wrong"
+        last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
+        return f"{'RIGHT' if run.correct else 'WRONG'}: its program printed {_quote(last)}{want}"
+    return f"WRONG: its program failed ({run.status}){want}"
 
 
 def _toolcall(checks: Checks) -> str | None:
@@ -44,19 +44,21 @@ def _toolcall(checks: Checks) -> str | None:
     if call is None:
         return None
     if call.got == "parse_error":
-        return "its tool call does not parse: wrong"
+        return "WRONG: its tool call does not parse"
     if not call.right_kind:
-        return f"expected a {'tool call' if call.expected == 'tool' else 'direct answer'}, got the other: wrong"
+        return (
+            f"WRONG: expected a {'tool call' if call.expected == 'tool' else 'direct answer'}, got the other"
+        )
     if call.right_tool is False:
-        return "calls the wrong tool: wrong"
+        return "WRONG: calls the wrong tool"
     if call.right_arguments is False:
-        return "right tool, wrong arguments: wrong"
-    return "tool call verified: right" if call.correct else None
+        return "WRONG: right tool, wrong arguments"
+    return "RIGHT: tool call verified" if call.correct else None
 
 
 def evidence_for(item: PromptItem, checks: Checks) -> str | None:
-    """The verified facts about one response, in a line of words; None when there are none."""
+    """The verified facts about one response, on one line, verdict word first; None when none."""
     facts = [f for f in (_execution(item, checks), _toolcall(checks)) if f]
     if checks.degeneration is not None and checks.degenerate:
-        facts.append(f"degenerate output ({checks.degeneration.label.replace('_', ' ')})")
+        facts.append(f"DEGENERATE output ({checks.degeneration.label.replace('_', ' ')})")
     return "; ".join(facts) or None

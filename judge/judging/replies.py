@@ -34,7 +34,7 @@ from pydantic import ValidationError
 
 from judge.records import Verdict
 
-__all__ = ["ParsedReply", "parse_reply", "rationale_chars", "reply_schema"]
+__all__ = ["ParsedReply", "parse_reply", "rationale_chars", "reply_schema", "schema_ids"]
 
 _OPEN = re.compile(r"[\[{]")
 _WINNER = {"a": "A", "b": "B", "tie": "tie", "=": "tie", "t": "tie", "draw": "tie", "equal": "tie",
@@ -49,9 +49,8 @@ def rationale_chars(words: int) -> int:
     return 8 * words
 
 
-def reply_schema(ids: list[str], criteria: tuple[str, ...], rationale_words: int = 25) -> dict[str, Any]:
-    """JSON schema of the compact reply for one batch (ids enumerated; rationale before the verdict)."""
-    verdict = {
+def _verdict_schema(ids: list[str], criteria: tuple[str, ...], rationale_words: int) -> dict[str, Any]:
+    return {
         "type": "array",
         "prefixItems": [
             {"enum": ids},
@@ -61,12 +60,37 @@ def reply_schema(ids: list[str], criteria: tuple[str, ...], rationale_words: int
             {"enum": ["h", "m", "l"]},
         ],  # a tuple of exactly these five (llama.cpp's grammar and validators read prefixItems so)
     }
+
+
+def reply_schema(
+    ids: list[str], criteria: tuple[str, ...], rationale_words: int = 25, *, ordered: bool = False
+) -> dict[str, Any]:
+    """JSON schema of the compact reply for one batch (ids enumerated; rationale before the verdict).
+
+    ``ordered``: the i-th verdict must answer the i-th id. A judge on 127.0.0.1 gets this one: its
+    server makes a grammar of it (no prompt tokens), and a small model otherwise repeats the first id.
+    """
     n = len(ids)
+    if ordered:
+        verdicts = {
+            "type": "array",
+            "prefixItems": [_verdict_schema([i], criteria, rationale_words) for i in ids],
+        }
+    else:
+        verdicts = {"type": "array", "items": _verdict_schema(ids, criteria, rationale_words)}
     return {
         "type": "object",
-        "properties": {"v": {"type": "array", "items": verdict, "minItems": n, "maxItems": n}},
+        "properties": {"v": {**verdicts, "minItems": n, "maxItems": n}},
         "required": ["v"],
     }
+
+
+def schema_ids(schema: dict[str, Any]) -> list[str]:
+    """The ids a :func:`reply_schema` asks for, in order."""
+    verdicts = schema["properties"]["v"]
+    if "prefixItems" in verdicts:
+        return [str(v["prefixItems"][0]["enum"][0]) for v in verdicts["prefixItems"]]
+    return [str(i) for i in verdicts["items"]["prefixItems"][0]["enum"]]
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec, prompts_dir
@@ -122,7 +123,8 @@ def call_ids(pairs: list[BlindPair], code: str) -> dict[str, str]:
 def _evidence(p: BlindPair, code: str) -> str:
     if p.evidence_a is None and p.evidence_b is None:
         return ""
-    return f"[{code} checks]\nA: {p.evidence_a or 'nothing verified'}\nB: {p.evidence_b or 'nothing verified'}"
+    a, b = p.evidence_a or "nothing verified", p.evidence_b or "nothing verified"
+    return f"[{code} checks]\nA: {a}\nB: {b}"
 
 
 def _rationale(words: int) -> str:
@@ -134,7 +136,7 @@ def _parts(pairs: list[BlindPair], code: str) -> str:
     if any(p.reference for p in pairs):
         parts.append(f"[{code} reference] a reference answer")
     if any(p.evidence_a is not None or p.evidence_b is not None for p in pairs):
-        parts.append(f"[{code} checks] facts our checks verified on each response (trusted)")
+        parts.append(f"[{code} checks] facts verified by running each response (trust them)")
     return "".join(f", {part}" for part in parts)
 
 
@@ -174,6 +176,14 @@ def render_messages(
     return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
 
 
+def _loopback(spec: JudgeSpec) -> bool:
+    """A judge on this machine (bundled, or a server on 127.0.0.1): its server turns the schema into a
+    grammar that costs no prompt tokens, so it gets the one that fixes the order of ids (small local
+    models otherwise repeat the first id)."""
+    host = (urlparse(spec.base_url).hostname or "").lower() if spec.base_url else ""
+    return spec.bundled is not None or host in ("127.0.0.1", "localhost", "::1")
+
+
 _GENERATION = 100  # attempt numbers of pairs asked again together start at multiples of this
 
 
@@ -210,6 +220,7 @@ class JudgeStage:
     new_usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cached_calls: int = 0
+    comparisons: int = 0  # comparisons in the calls whose replies were read (re-asks included)
     failure: APIError | None = None
     api_failed: set[str] = field(default_factory=set)
     _attempts: dict[str, int] = field(default_factory=dict)
@@ -265,7 +276,10 @@ class JudgeStage:
             "messages": render_messages(pairs, templates, spec.rationale_words, code=code),
             "temperature": spec.temperature,
             "schema": reply_schema(
-                [names[p.pair_id] for p in pairs], tuple(templates.criteria), spec.rationale_words
+                [names[p.pair_id] for p in pairs],
+                tuple(templates.criteria),
+                spec.rationale_words,
+                ordered=_loopback(spec),
             ),
         }
         return content_key({**request, "attempt": attempt}), request
@@ -280,7 +294,7 @@ class JudgeStage:
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
         stored = self.ledger.finished(key)
         if stored is not None:
-            self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
+            self._count(pairs, attempt, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
             return key, stored.reply, True
         if replay_only:
@@ -301,7 +315,7 @@ class JudgeStage:
                 self.failure = exc
             raise
         self.ledger.finish(key, reply.text, reply.usage)
-        self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
+        self._count(pairs, attempt, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
         return key, reply.text, False
 
@@ -313,8 +327,10 @@ class JudgeStage:
         if self.failure is not None:
             raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
 
-    def _count(self, n: int, usage: Usage, *, cached: bool) -> None:
+    def _count(self, pairs: list[BlindPair], attempt: int, usage: Usage, *, cached: bool) -> None:
+        n = len(pairs) if attempt == 0 else 0  # pairs newly done, for the progress bar
         self.calls += 1
+        self.comparisons += len(pairs)
         self.cached_calls += int(cached)
         self.usage = _add(self.usage, usage)
         if not cached:

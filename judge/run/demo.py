@@ -14,7 +14,6 @@ demo's first line, and says so when the judge still cannot judge.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from judge.config import JudgeSpec, RunConfig, StatsOptions
@@ -75,7 +74,7 @@ def demo_config(
             timeout=600,
             max_tokens=400,  # five compact verdicts with 8-word rationales take about 150
             max_retries=1,
-            both_orders=True,
+            both_orders=False,  # one call per five pairs: the demo answers in minutes on 2 cores
             evidence=True,
             rationale_words=8,
         )
@@ -121,6 +120,8 @@ def demo_headline(extras: dict[str, Any], share_a: float | None, *, local: bool)
     if n == 0:
         return f"Demo: {found}; no pair had exactly one correct side, so the judge could not be checked."
     if biased or k / n <= 0.6:
-        why = f"it chose A in {share_a:.0%} of its verdicts" if biased else f"it picked the right side {k}/{n}"
+        why = (
+            f"it chose A in {share_a:.0%} of its verdicts" if biased else f"it picked the right side {k}/{n}"
+        )
         return f"Demo: {found}. {who.capitalize()} ({saw}) cannot judge here: {why}; trust the execution."
     return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."
