@@ -71,6 +71,7 @@ def reply_schema(
     server makes a grammar of it (no prompt tokens), and a small model otherwise repeats the first id.
     """
     n = len(ids)
+    verdicts: dict[str, Any]
     if ordered:
         verdicts = {
             "type": "array",

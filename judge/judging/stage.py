@@ -25,7 +25,7 @@ from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec, prompts_dir
 from judge.errors import APIError, ConfigError
 from judge.judging.endpoint import endpoint_down
-from judge.judging.replies import parse_reply, reply_schema
+from judge.judging.replies import parse_reply, reply_schema, schema_ids
 from judge.records import BlindPair, Judgment, Usage
 from judge.store import Ledger, content_key
 
@@ -226,6 +226,7 @@ class JudgeStage:
     _attempts: dict[str, int] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
     _last_call: dict[str, str] = field(default_factory=dict)
+    _shown: dict[str, list[str]] = field(default_factory=dict)  # ledger key -> the ids the judge saw
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         """Judge every batch (concurrently; the client bounds how many calls are in flight).
@@ -292,6 +293,7 @@ class JudgeStage:
         With ``replay_only`` a call the ledger does not hold is not sent: None.
         """
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
+        self._shown[key] = schema_ids(request["schema"])
         stored = self.ledger.finished(key)
         if stored is not None:
             self._count(pairs, attempt, stored.usage, cached=True)
@@ -374,8 +376,8 @@ class JudgeStage:
         for p in chunk:
             self._attempts[p.pair_id] = self._attempts.get(p.pair_id, 0) + 1
             self._last_call[p.pair_id] = key
-        shown = call_ids(chunk, boundary_code(chunk, self.templates))
-        names = {short: pid for pid, short in shown.items()}
+        shown = self._shown.pop(key)  # in the order of the pairs (reply_schema keeps it)
+        names = dict(zip(shown, (p.pair_id for p in chunk), strict=True))
         parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria), names)
         for pid, verdict in parsed.verdicts.items():
             attempts = self._attempts[pid]

@@ -135,7 +135,7 @@ def _criteria_count(schema: dict[str, Any]) -> int:
 
 def _completion_per_pair(schema: dict[str, Any]) -> int:
     """A compact verdict with a rationale of the longest length asked for."""
-    words = _one_verdict(schema)[1]["maxLength"] / rationale_chars(1)
+    words = int(_one_verdict(schema)[1]["maxLength"]) / rationale_chars(1)
     return _REPLY_FORMAT_TOKENS + round(words * _TOKENS_PER_WORD)
 
 
