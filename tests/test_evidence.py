@@ -43,7 +43,9 @@ def test_evidence_sits_inside_the_coded_block_by_label() -> None:
 
 
 def test_a_run_with_evidence_shows_it_blind_and_records_it(tmp_path: Path) -> None:
-    problems = [json.loads(line) for line in (EXAMPLES / "procedural_test.jsonl").read_text().splitlines()][:4]
+    problems = [json.loads(line) for line in (EXAMPLES / "procedural_test.jsonl").read_text().splitlines()][
+        :4
+    ]
     (tmp_path / "prompts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
     for name, right in (("ft.jsonl", True), ("base.jsonl", False)):
         rows = [{"id": p["id"], "output": f"```python\nprint({p['metadata']['answer'] if right else 0!r})\n```"}
