@@ -49,7 +49,10 @@ def test_a_run_with_evidence_shows_it_blind_and_records_it(tmp_path: Path) -> No
     (tmp_path / "prompts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in problems))
     for name, right in (("ft.jsonl", True), ("base.jsonl", False)):
         said = [p["metadata"]["answer"] if right else 0 for p in problems]
-        rows = [{"id": p["id"], "output": f"```python\nprint({s!r})\n```"} for p, s in zip(problems, said, strict=True)]
+        rows = [
+            {"id": p["id"], "output": f"```python\nprint({s!r})\n```"}
+            for p, s in zip(problems, said, strict=True)
+        ]
         (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
     with FakeServer(policy=lambda prompt, a, b: "A") as server:
         (tmp_path / "run.toml").write_text(
