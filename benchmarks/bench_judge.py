@@ -63,7 +63,7 @@ def _groups(n: int) -> list[list[BlindPair]]:
 
 
 async def _bare(base_url: str, groups: list[list[BlindPair]], concurrency: int) -> float:
-    spec, templates = JudgeSpec(model="bench"), Templates.load()
+    spec, templates = JudgeSpec(model="bench", base_url=base_url), Templates.load()  # the stage's bodies
     bodies: list[dict[str, Any]] = [JudgeStage.request_for(spec, g, templates, 0)[1] for g in groups]
     sdk = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
     sem = asyncio.Semaphore(concurrency)

@@ -123,5 +123,5 @@ def demo_headline(extras: dict[str, Any], share_a: float | None, *, local: bool)
         why = (
             f"it chose A in {share_a:.0%} of its verdicts" if biased else f"it picked the right side {k}/{n}"
         )
-        return f"Demo: {found}. {who.capitalize()} ({saw}) cannot judge here: {why}; trust the execution."
+        return f"Demo: {found}. {who[0].upper() + who[1:]} ({saw}) cannot judge here: {why}; trust the execution."
     return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."
