@@ -177,7 +177,7 @@ def _lines(m: dict[str, float]) -> list[str]:
     return [
         f"prompt tokens per comparison: {prompt:.0f}",
         f"item tokens (prompt + both outputs): {items:.0f}",
-        f"fixed overhead: {fixed:.0f} = {fixed / items:.0%} of item tokens",
+        f"fixed overhead: {fixed:.1f} = {fixed / items:.1%} of item tokens",
         f"  instructions+ids {said:.0f} = {said / items:.0%}, schema {schema:.0f} = {schema / items:.0%}",
         f"  schema as on the wire (spaced): {wire_schema:.0f}; overhead then {wire / items:.0%}",
         f"reply per comparison: {m['reply']:.0f} tokens (rationale {m['rationale']:.0f})",
