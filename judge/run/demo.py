@@ -116,12 +116,14 @@ def demo_headline(extras: dict[str, Any], share_a: float | None, *, local: bool)
     who = "the 0.5B judge" if local else "the judge"
     saw = "shown the evidence" if truth.get("judge_saw_evidence") else "without the evidence"
     k, n = truth.get("k", 0), truth.get("n", 0)
+    low = (truth.get("ci") or [0.0, 1.0])[0]
     biased = share_a is not None and (share_a >= 0.9 or share_a <= 0.1)
     if n == 0:
         return f"Demo: {found}; no pair had exactly one correct side, so the judge could not be checked."
-    if biased or k / n <= 0.6:
-        why = (
-            f"it chose A in {share_a:.0%} of its verdicts" if biased else f"it picked the right side {k}/{n}"
-        )
-        return f"Demo: {found}. {who[0].upper() + who[1:]} ({saw}) cannot judge here: {why}; trust the execution."
+    if biased or low <= 0.5:  # a judge is shown to judge only when its interval clears a coin flip
+        why = f"it picked the verified-correct side in {k}/{n} pairs, not distinguishable from a coin flip"
+        if biased and share_a is not None:
+            why = f"it chose A in {share_a:.0%} of its decided verdicts"
+        head = who[0].upper() + who[1:]
+        return f"Demo: {found}. {head} ({saw}) cannot be trusted here: {why}; trust the execution."
     return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."
