@@ -1,10 +1,17 @@
-"""Throughput of the judge stage against the scripted server on 127.0.0.1.
+"""Throughput of the judge stage against a bare async openai client, side by side, and its memory.
 
-Prints comparisons per second at a fixed reply latency and concurrency C, as a ratio to the
-limit 5 * C / latency (batches of five), and the stage's own overhead per call at zero latency
-(rendering, ledger writes, SDK, parsing). The server runs in its own process, so its work does
-not share our interpreter lock; the SDK's lazy imports are warmed before timing.
-Run: ``python benchmarks/bench_judge.py``.
+Both talk to the scripted server on 127.0.0.1 (its own process, so its work does not share our
+interpreter lock) at a fixed reply latency and concurrency C, in the same run, alternating:
+
+* *bare*: ``openai.AsyncOpenAI`` (``max_retries=0``) sending the same rendered requests under a
+  semaphore of C: no ledger, no parsing, no retries; the ceiling for this machine and server;
+* *stage*: :class:`JudgeStage` through :class:`ChatClient` (render, ledger writes before and after
+  every call, retry wrapper, parse, exactly-once rule), streaming batches through a fixed pool.
+
+Printed: comparisons per second of each, their ratio (the target is >= 0.97), and the share of the
+5 * C / latency limit. ``--memory N`` judges N pairs at zero latency and prints the process's peak
+RSS before and after the stage (the server's memory is not counted).
+Run: ``python benchmarks/bench_judge.py`` (``--memory 100000`` for the memory figure).
 """
 
 from __future__ import annotations
@@ -12,13 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import resource
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+import openai
 from fakeserver import FakeServer
 
 from judge.client import ChatClient, RetryPolicy
@@ -40,65 +51,122 @@ def _pairs(n: int) -> list[BlindPair]:
     ]
 
 
-_CPU: list[float] = []  # this process's CPU seconds per measured run (the server's are not counted)
-
-
 def _serve(latency: float, url: mp.Queue[str], stop: mp.Event) -> None:  # type: ignore[type-arg]
     with FakeServer(latency=latency) as server:
         url.put(server.base_url)
         stop.wait()
 
 
-async def _stage(base_url: str, pairs: list[BlindPair], concurrency: int, folder: Path) -> float:
+def _groups(n: int) -> list[list[BlindPair]]:
+    pairs = _pairs(n)
+    return [pairs[i : i + 5] for i in range(0, len(pairs), 5)]
+
+
+async def _bare(base_url: str, groups: list[list[BlindPair]], concurrency: int) -> float:
+    spec, templates = JudgeSpec(model="bench", base_url=base_url), Templates.load()  # the stage's bodies
+    bodies: list[dict[str, Any]] = [JudgeStage.request_for(spec, g, templates, 0)[1] for g in groups]
+    sdk = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0)
+    sem = asyncio.Semaphore(concurrency)
+    await sdk.chat.completions.create(model="bench", messages=[{"role": "user", "content": "warm up"}])
+
+    async def one(body: dict[str, Any]) -> None:
+        async with sem:
+            fmt = {"type": "json_schema", "json_schema": {"name": "reply", "schema": body["schema"]}}
+            await sdk.chat.completions.create(
+                model="bench", messages=body["messages"], temperature=0.0, response_format=fmt, seed=0
+            )  # type: ignore[call-overload]
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(b) for b in bodies))
+    elapsed = time.perf_counter() - start
+    await sdk.close()
+    return elapsed
+
+
+async def _stage(base_url: str, groups: list[list[BlindPair]], concurrency: int, folder: Path) -> float:
     spec = JudgeSpec(model="bench", base_url=base_url, concurrency=concurrency)
-    groups = [pairs[i : i + 5] for i in range(0, len(pairs), 5)]
     async with ChatClient(
         "bench", base_url=base_url, concurrency=concurrency, retry=RetryPolicy(attempts=1)
     ) as client:
         await client.chat([{"role": "user", "content": "warm up"}])  # SDK lazy imports, connection
         with Ledger(folder / "ledger.sqlite") as ledger:
             stage = JudgeStage(client, ledger, spec, Templates.load())
-            start, cpu = time.perf_counter(), time.process_time()
+            start = time.perf_counter()
             judged = await stage.run(groups)
             elapsed = time.perf_counter() - start
-            _CPU.append(time.process_time() - cpu)
-    assert sum(j.status == "ok" for j in judged.values()) == len(pairs)
+    assert sum(j.status == "ok" for j in judged.values()) == sum(map(len, groups))
     return elapsed
 
 
-def measure(latency: float, concurrency: int, calls: int) -> tuple[float, float]:
-    """(comparisons per second, seconds per call) for one setting, fresh ledger."""
-    pairs = _pairs(5 * calls)
-    urls: mp.Queue[str] = mp.Queue()
-    stop = mp.Event()
-    server = mp.Process(target=_serve, args=(latency, urls, stop), daemon=True)
-    server.start()
+class Server:
+    """The scripted server in its own process."""
+
+    def __init__(self, latency: float) -> None:
+        urls: mp.Queue[str] = mp.Queue()
+        self.stop = mp.Event()
+        self.proc = mp.Process(target=_serve, args=(latency, urls, self.stop), daemon=True)
+        self.proc.start()
+        self.url = urls.get(timeout=30)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.proc.join(timeout=10)
+
+
+def side_by_side(latency: float, concurrency: int, calls: int, rounds: int) -> tuple[float, float]:
+    """(bare, stage) comparisons per second, medians over alternating rounds on one server."""
+    groups = _groups(5 * calls)
+    server = Server(latency)
+    bare, stage = [], []
+    try:
+        for _ in range(rounds):
+            bare.append(len(groups) * 5 / asyncio.run(_bare(server.url, groups, concurrency)))
+            with tempfile.TemporaryDirectory() as tmp:
+                stage.append(
+                    len(groups) * 5 / asyncio.run(_stage(server.url, groups, concurrency, Path(tmp)))
+                )
+    finally:
+        server.close()
+    return statistics.median(bare), statistics.median(stage)
+
+
+def memory(n: int, concurrency: int) -> None:
+    """Peak RSS before and after judging ``n`` pairs at zero latency."""
+    groups = _groups(n)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server = Server(0.0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            elapsed = asyncio.run(_stage(urls.get(timeout=30), pairs, concurrency, Path(tmp)))
+            elapsed = asyncio.run(_stage(server.url, groups, concurrency, Path(tmp)))
     finally:
-        stop.set()
-        server.join(timeout=10)
-    return len(pairs) / elapsed, elapsed / calls
+        server.close()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{n:,} pairs ({len(groups):,} calls) at C={concurrency}, zero latency: {elapsed:.0f} s; peak RSS "
+        f"{before:.0f} MiB with the pairs built, {after:.0f} MiB after the judge stage "
+        f"(+{after - before:.0f} MiB: judgments, ledger cache, client)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 16])
-    parser.add_argument("--calls", type=int, default=80)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--memory", type=int, default=0, help="also judge this many pairs and print peak RSS")
     args = parser.parse_args()
-    print(f"judge stage vs scripted server, reply latency {args.latency * 1000:.0f} ms, batches of 5")
-    print(f"{'C':>4} {'calls':>6} {'cmp/s':>9} {'limit 5C/lat':>13} {'ratio':>7}")
+    print(
+        f"judge stage vs bare AsyncOpenAI, scripted server, reply latency {args.latency * 1000:.0f} ms, "
+        f"batches of 5, {args.calls} calls, median of {args.rounds} alternating rounds"
+    )
+    print(f"{'C':>4} {'bare cmp/s':>11} {'stage cmp/s':>12} {'stage/bare':>11} {'stage/limit':>12}")
     for c in args.concurrency:
-        rate, _ = measure(args.latency, c, args.calls)
+        bare, stage = side_by_side(args.latency, c, args.calls, args.rounds)
         limit = 5 * c / args.latency
-        print(f"{c:>4} {args.calls:>6} {rate:>9.1f} {limit:>13.1f} {rate / limit:>7.1%}")
-    rate0, per_call = measure(0.0, 1, args.calls)
-    cpu = _CPU[-1] / args.calls
-    print(f"zero latency, C=1: {per_call * 1000:.1f} ms per call of 5 wall ({rate0:.0f} cmp/s), of which "
-          f"{cpu * 1000:.1f} ms is judge's own CPU (render, SDK, ledger, parse); "
-          "the rest is the scripted server")
+        print(f"{c:>4} {bare:>11.1f} {stage:>12.1f} {stage / bare:>11.1%} {stage / limit:>12.1%}")
+    if args.memory:
+        memory(args.memory, 32)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ send it (``chat_body``: messages + response_format). Counted per comparison:
   structured output writes it) with real judge rationales (AlpacaEval's GPT-4 Turbo
   ``concise_explanation``); overhead = every token but the rationale text.
 
+Before and after, side by side: *before* is the format of commit d4ec4ef (its templates are kept in
+``benchmarks/baseline_prompts/``: XML-like tags with a 24-hex boundary code on every tag, pair ids,
+an object per verdict with the criteria names spelt out); *after* is the shipped compact format
+(part lines with a 12-digit code, 3-digit call-local ids, ``{"v": [[id, rationale, "AB=AA", winner,
+confidence]]}``).
+
 Run: ``python benchmarks/bench_tokens.py`` (needs the dev extra's ``bpe-openai``; offline).
 """
 
@@ -21,10 +27,10 @@ from __future__ import annotations
 import argparse
 import ast
 import gzip
+import hashlib
 import itertools
 import json
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,67 +101,95 @@ class Counter:
         return {"items": items, "instructions": total - items, "schema": compact, "schema_spaced": spaced}
 
 
-def _reply(
-    group: list[BlindPair], criteria: tuple[str, ...], rationales: Iterator[str]
-) -> tuple[str, list[str]]:
-    verdicts = [
-        {
-            "id": p.pair_id,
-            "rationale": next(rationales),
-            "criteria": dict.fromkeys(criteria, "A"),
-            "winner": "A",
-            "confidence": "high",
-        }
-        for p in group
-    ]
-    text = json.dumps({"verdicts": verdicts}, separators=(",", ":"), ensure_ascii=False)
-    return text, [str(v["rationale"]) for v in verdicts]
+BASELINE = Path(__file__).resolve().parent / "baseline_prompts"
 
 
-def measure(encoding: str, groups: list[list[BlindPair]], rationales: list[str]) -> dict[str, float]:
-    """Per-comparison means over every call."""
+def _before_request(group: list[BlindPair], templates: Templates) -> dict[str, Any]:
+    """A call as commit d4ec4ef built it (its render_messages and reply_schema, condensed)."""
+    shown = [templates.system, templates.batch.template, templates.comparison.template,
+             sorted(templates.criteria.items()),
+             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b) for p in group]]  # fmt: skip
+    code = hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:24]
+    blocks = [templates.comparison.substitute(id=p.pair_id, boundary=code, prompt=p.prompt, reference="",
+                                              output_a=p.output_a, output_b=p.output_b).strip()
+              for p in group]  # fmt: skip
+    user = templates.batch.substitute(
+        n=len(group), boundary=code, comparisons="\n\n".join(blocks), ids=", ".join(p.pair_id for p in group),
+        criteria="\n".join(f"- {k}: {v}" for k, v in templates.criteria.items()))  # fmt: skip
+    label = {"type": "string", "enum": ["A", "B", "tie"]}
+    crit = {"type": "object", "properties": dict.fromkeys(templates.criteria, label),
+            "required": list(templates.criteria)}  # fmt: skip
+    verdict = {"type": "object", "properties": {
+        "id": {"type": "string", "enum": [p.pair_id for p in group]},
+        "rationale": {"type": "string", "maxLength": 600}, "criteria": crit, "winner": label,
+        "confidence": {"type": "string", "enum": ["high", "medium", "low"]}},
+        "required": ["id", "rationale", "criteria", "winner", "confidence"]}  # fmt: skip
+    n = len(group)
+    schema = {"type": "object", "properties": {"verdicts": {"type": "array", "items": verdict,
+              "minItems": n, "maxItems": n}}, "required": ["verdicts"]}  # fmt: skip
+    messages = [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
+    return {"messages": messages, "schema": schema}
+
+
+def _before_reply(group: list[BlindPair], criteria: tuple[str, ...], said: list[str]) -> str:
+    verdicts = [{"id": p.pair_id, "rationale": r, "criteria": dict.fromkeys(criteria, "A"), "winner": "A",
+                 "confidence": "high"} for p, r in zip(group, said, strict=True)]  # fmt: skip
+    return json.dumps({"verdicts": verdicts}, separators=(",", ":"), ensure_ascii=False)
+
+
+def _after_reply(request: dict[str, Any], criteria: tuple[str, ...], said: list[str]) -> str:
+    ids = request["schema"]["properties"]["v"]["items"]["prefixItems"][0]["enum"]
+    rows = [[i, r, "A" * len(criteria), "A", "h"] for i, r in zip(ids, said, strict=True)]
+    return json.dumps({"v": rows}, separators=(",", ":"), ensure_ascii=False)
+
+
+def measure(
+    encoding: str, groups: list[list[BlindPair]], rationales: list[str], *, before: bool
+) -> dict[str, float]:
+    """Per-comparison means over every call, in the format before (d4ec4ef) or after (shipped)."""
     counter, spec = Counter(encoding), JudgeSpec()
-    templates = Templates.load(None, spec.criteria)
+    templates = Templates.load(BASELINE if before else None, spec.criteria)
     said_by_judge = itertools.cycle(rationales)
     totals = dict.fromkeys(("items", "instructions", "schema", "schema_spaced", "reply", "rationale"), 0)
     for g in groups:
-        _, request = JudgeStage.request_for(spec, g, templates, 0)
+        if before:
+            request = _before_request(g, templates)
+        else:
+            _, request = JudgeStage.request_for(spec, g, templates, 0)
         body = chat_body(
-            spec.model,
-            request["messages"],
-            json_schema=request["schema"],
-            temperature=0.0,
-            max_tokens=spec.max_tokens,
-            seed=0,
-        )
+            spec.model, request["messages"], json_schema=request["schema"], temperature=0.0,
+            max_tokens=spec.max_tokens, seed=0,
+        )  # fmt: skip
         for k, v in counter.call(body, g).items():
             totals[k] += v
-        reply, said = _reply(g, tuple(templates.criteria), said_by_judge)
+        said = [next(said_by_judge) for _ in g]
+        criteria = tuple(templates.criteria)
+        reply = _before_reply(g, criteria, said) if before else _after_reply(request, criteria, said)
         totals["reply"] += counter.n(reply)
         totals["rationale"] += sum(counter.n(r) for r in said)
     n = sum(len(g) for g in groups)
     return {k: v / n for k, v in totals.items()}
 
 
-def report(encoding: str, m: dict[str, float]) -> str:
-    """The figures as text."""
+def _lines(m: dict[str, float]) -> list[str]:
     items, said, schema, wire_schema = m["items"], m["instructions"], m["schema"], m["schema_spaced"]
-    prompt = items + said + schema
-    fixed, wire = said + schema, said + wire_schema
-    return "\n".join(
-        [
-            f"[{encoding}] prompt tokens per comparison: {prompt:.0f}"
-            f" (messages {items + said:.0f} + response_format schema {schema:.0f})",
-            f"  item tokens (prompt + both outputs): {items:.0f}",
-            f"  fixed overhead: {fixed:.0f} = {fixed / items:.0%} of item tokens ({fixed / prompt:.0%} of"
-            f" the prompt); instructions+ids {said:.0f} = {said / items:.0%}, schema {schema:.0f}"
-            f" = {schema / items:.0%}",
-            f"  schema with json.dumps spacing (as on the wire): {wire_schema:.0f} tokens; fixed overhead"
-            f" then {wire:.0f} = {wire / items:.0%} of item tokens",
-            f"  reply per comparison: {m['reply']:.0f} tokens, rationale {m['rationale']:.0f},"
-            f" format overhead {m['reply'] - m['rationale']:.0f} (everything but the rationale text)",
-        ]
-    )
+    prompt, fixed, wire = items + said + schema, said + schema, said + wire_schema
+    return [
+        f"prompt tokens per comparison: {prompt:.0f}",
+        f"item tokens (prompt + both outputs): {items:.0f}",
+        f"fixed overhead: {fixed:.1f} = {fixed / items:.1%} of item tokens",
+        f"  instructions+ids {said:.0f} = {said / items:.0%}, schema {schema:.0f} = {schema / items:.0%}",
+        f"  schema as on the wire (spaced): {wire_schema:.0f}; overhead then {wire / items:.0%}",
+        f"reply per comparison: {m['reply']:.0f} tokens (rationale {m['rationale']:.0f})",
+        f"reply-format overhead: {m['reply'] - m['rationale']:.1f} tokens per comparison",
+    ]
+
+
+def report(encoding: str, before: dict[str, float], after: dict[str, float]) -> str:
+    """The figures before and after, side by side."""
+    rows = zip(_lines(before), _lines(after), strict=True)
+    head = f"[{encoding}]  {'before (d4ec4ef)':<62} after (shipped)"
+    return "\n".join([head, *(f"  {b:<64} {a}" for b, a in rows)])
 
 
 def main() -> None:
@@ -174,7 +208,9 @@ def main() -> None:
         f" {statistics.median([len(r) for r in rationales]):.0f} characters"
     )
     for encoding in ("cl100k_base", "o200k_base"):
-        print(report(encoding, measure(encoding, groups, rationales)))
+        before = measure(encoding, groups, rationales, before=True)
+        after = measure(encoding, groups, rationales, before=False)
+        print(report(encoding, before, after))
 
 
 if __name__ == "__main__":

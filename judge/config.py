@@ -106,6 +106,17 @@ class JudgeSpec(_Section):
         default="live", description="batch: the OpenAI Batch API answers first calls (batch price, <24 h)."
     )
     batch: BatchOptions = Field(default_factory=BatchOptions, description="[judge.batch] settings.")
+    rationale_words: int = Field(
+        default=25,
+        ge=0,
+        le=200,
+        description="Longest rationale asked of the judge, in words (0: none). Small local judges: 8-12.",
+    )
+    evidence: bool = Field(
+        default=False,
+        description="Show the judge, beside each response, the facts the checks verified (program "
+        "output vs expected answer, a tool call that does not parse, a degenerate output); blind.",
+    )
     max_output_chars: int = Field(
         default=20_000,
         ge=200,

@@ -89,6 +89,10 @@ class BlindPair(_Record):
     reference: str | None = None
     output_a: str
     output_b: str
+    evidence_a: str | None = Field(
+        default=None, description="Facts the checks verified on response A ([judge] evidence), in words."
+    )
+    evidence_b: str | None = Field(default=None, description="The same for response B.")
 
 
 class BlindKey(_Record):

@@ -53,7 +53,9 @@ class ModelSpec(BaseModel):
     bundled: str | None = None
     adapter: Path | None = None
     dtype: Literal["bfloat16", "float32", "float16", "auto"] = "bfloat16"
-    batch_size: int = Field(default=8, ge=1)
+    batch_size: int = Field(
+        default=8, ge=1, description="Prompts generated at once (base_url: requests in flight to the server)."
+    )
     params: GenerationParams = Field(default_factory=GenerationParams)
 
     @field_serializer("base_url")

@@ -214,6 +214,12 @@ class UsageSummary(_Part):
     new_prompt_tokens: int = 0
     new_completion_tokens: int = 0
     new_cost_usd: float | None = Field(default=None, description="This invocation's spend.")
+    prompt_tokens_per_comparison: float | None = Field(
+        default=None, description="Judge prompt tokens per comparison sent (whole run; re-asks included)."
+    )
+    completion_tokens_per_comparison: float | None = Field(
+        default=None, description="Judge completion tokens per comparison sent (whole run)."
+    )
 
 
 class Invocation(_Part):

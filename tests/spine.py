@@ -78,4 +78,6 @@ def request_texts(server: object) -> list[str]:
 
 def comparisons_per_request(server: object) -> list[int]:
     """How many comparison blocks each judge request held."""
-    return [t.count("<comparison id=") for t in request_texts(server)]
+    from fakeserver import last_user_text, parse_comparisons
+
+    return [len(parse_comparisons(last_user_text(r["json"]))) for r in server.posts]  # type: ignore[attr-defined]

@@ -26,9 +26,12 @@ def _summary(run_dir: Path) -> dict[str, object]:
     return json.loads((run_dir / "summary.json").read_text())  # type: ignore[no-any-return]
 
 
-def _pair_ids(server: FakeServer) -> list[set[str]]:
-    """The pair ids each request asked about."""
-    return [{c[0] for c in parse_comparisons(r["json"]["messages"][-1]["content"])} for r in server.posts]
+def _pair_ids(server: FakeServer, run_dir: Path) -> list[set[str]]:
+    """The pair ids each request asked about (the judge sees call-local ids: found by content)."""
+    rows = map(json.loads, (run_dir / "pairs.jsonl").read_text().splitlines())
+    by_text = {(p["prompt"], p["output_a"], p["output_b"]): p["pair_id"] for p in rows}
+    return [{by_text[c[1:]] for c in parse_comparisons(r["json"]["messages"][-1]["content"])}
+            for r in server.posts]  # fmt: skip
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
@@ -99,7 +102,7 @@ def test_pairs_failed_on_unreadable_replies_are_recovered_by_a_rerun(tmp_path: P
     with FakeServer() as good:
         config = write_project(tmp_path, good.base_url, n=50, judge_extra="concurrency = 2")
         assert main(["run", str(config), "--no-progress"]) == 0
-        asked = set().union(*_pair_ids(good))
+        asked = set().union(*_pair_ids(good, tmp_path / "results" / "spine"))
     second = _summary(tmp_path / "results" / "spine")
     counts = second["counts"]
     assert counts["failed"] == 0 and counts["win"] + counts["tie"] + counts["loss"] == 50  # type: ignore[index]

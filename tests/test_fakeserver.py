@@ -17,21 +17,42 @@ from fakeserver import DEFAULT_CRITERIA, Auto, Content, Drop, Fail, FakeServer, 
 PROMPTS = Path(__file__).resolve().parents[1] / "judge" / "judging" / "prompts"
 
 
-def judge_prompt(items: list[tuple[str, str, str, str]], criteria: list[str] | None = None,
-                 reference: str | None = None) -> str:
-    """Render a batch exactly as the shipped templates say: (id, prompt, a, b) per comparison."""
+def judge_prompt(
+    items: list[tuple[str, str, str, str]], criteria: list[str] | None = None, reference: str | None = None
+) -> str:
+    """Render a batch exactly as the shipped templates say: (id, prompt, a, b) per comparison.
+
+    The ids given stand for the call-local ids the stage shows (3 digits)."""
     block = Template((PROMPTS / "comparison.md").read_text())
-    code = "0123456789abcdef01234567"
-    ref = f"<reference {code}>\n{reference}\n</reference {code}>\n" if reference else ""
-    blocks = "\n".join(block.substitute(id=i, boundary=code, prompt=p, reference=ref, output_a=a, output_b=b)
-                       for i, p, a, b in items)
-    crit = "\n".join(f"- {c}: what to look for" for c in criteria or [])
+    code = "012345678901"
+    ref = f"[{code} reference]\n{reference}\n" if reference else ""
+    blocks = "\n".join(
+        block.substitute(
+            id=i, boundary=code, prompt=p, reference=ref, output_a=a, output_b=b, evidence=""
+        ).strip()
+        for i, p, a, b in items
+    )
+    crit = "; ".join(f"{c} (what to look for)" for c in criteria or DEFAULT_CRITERIA)
     return Template((PROMPTS / "batch.md").read_text()).substitute(
-        n=len(items), boundary=code, criteria=crit, comparisons=blocks, ids=", ".join(i for i, *_ in items))
+        n=len(items),
+        boundary=code,
+        criteria=crit,
+        comparisons=blocks,
+        ids=", ".join(i for i, *_ in items),
+        rationale="at most 25 words",
+        parts="",
+    )
 
 
-def post(server: FakeServer, body: dict[str, Any], path: str = "/chat/completions",
-         timeout: float = 5.0) -> httpx.Response:
+def verdicts(text: str) -> list[dict[str, Any]]:
+    """The compact reply as mappings (id, rationale, criteria, winner, confidence)."""
+    keys = ("id", "rationale", "criteria", "winner", "confidence")
+    return [dict(zip(keys, v, strict=True)) for v in json.loads(text)["v"]]
+
+
+def post(
+    server: FakeServer, body: dict[str, Any], path: str = "/chat/completions", timeout: float = 5.0
+) -> httpx.Response:
     return httpx.post(server.base_url + path, json=body, timeout=timeout)
 
 
@@ -45,24 +66,28 @@ def content(resp: httpx.Response) -> str:
     return str(resp.json()["choices"][0]["message"]["content"])
 
 
-ITEMS = [("p1", "Q1", "x [good]", "y"), ("p2", "Q2", "x", "y [good]"), ("p3", "Q3\nmulti", "x", "y"),
-         ("p4", "Q4", "[good]", "[good]")]
+ITEMS = [
+    ("101", "Q1", "x [good]", "y"),
+    ("102", "Q2", "x", "y [good]"),
+    ("103", "Q3\nmulti", "x", "y"),
+    ("104", "Q4", "[good]", "[good]"),
+]
 
 
 def test_auto_verdicts_follow_the_default_policy_and_criteria(fake_server: FakeServer) -> None:
     text = judge_prompt(ITEMS, criteria=["accuracy", "style_x"], reference="R")
-    data = json.loads(content(post(fake_server, chat_body(text))))
-    got = {v["id"]: v["winner"] for v in data["verdicts"]}
-    assert got == {"p1": "A", "p2": "B", "p3": "tie", "p4": "tie"}
-    assert all(set(v["criteria"]) == {"accuracy", "style_x"} for v in data["verdicts"])
-    assert all(v["confidence"] == "high" and v["rationale"] for v in data["verdicts"])
+    data = verdicts(content(post(fake_server, chat_body(text))))
+    got = {v["id"]: v["winner"] for v in data}
+    assert got == {"101": "A", "102": "B", "103": "=", "104": "="}
+    assert all(len(v["criteria"]) == 2 for v in data)  # one letter per criterion asked
+    assert all(v["confidence"] == "h" and v["rationale"] for v in data)
 
 
 def test_default_criteria_and_realistic_usage(fake_server: FakeServer) -> None:
     text = judge_prompt(ITEMS[:1])
     resp = post(fake_server, chat_body(text))
-    verdict = json.loads(content(resp))["verdicts"][0]
-    assert tuple(verdict["criteria"]) == DEFAULT_CRITERIA
+    verdict = verdicts(content(resp))[0]
+    assert len(verdict["criteria"]) == len(DEFAULT_CRITERIA)
     usage = resp.json()["usage"]
     assert usage["prompt_tokens"] == len("sys" + text) // 4
     assert usage["completion_tokens"] == len(content(resp)) // 4
@@ -81,8 +106,8 @@ def test_custom_policy_sees_prompt_and_both_responses() -> None:
         return "B"
 
     with FakeServer(policy=policy) as server:
-        data = json.loads(content(post(server, chat_body(judge_prompt(ITEMS[:2])))))
-    assert [v["winner"] for v in data["verdicts"]] == ["B", "B"]
+        data = verdicts(content(post(server, chat_body(judge_prompt(ITEMS[:2])))))
+    assert [v["winner"] for v in data] == ["B", "B"]
     assert seen == [("Q1", "x [good]", "y"), ("Q2", "x", "y [good]")]
 
 
@@ -94,11 +119,14 @@ def test_plain_generation_is_echoed_and_truncated_at_max_tokens(fake_server: Fak
     assert comp["choices"][0]["text"] == "echo: def f():" and comp["object"] == "text_completion"
 
 
-@pytest.mark.parametrize(("wrap", "check"), [
-    ("prose", lambda t: not t.startswith("{") and '"verdicts"' in t),
-    ("fenced", lambda t: t.startswith("```json\n") and t.endswith("\n```")),
-    ("not_json", lambda t: "verdicts" not in t),
-])
+@pytest.mark.parametrize(
+    ("wrap", "check"),
+    [
+        ("prose", lambda t: not t.startswith("{") and '{"v": [[' in t),
+        ("fenced", lambda t: t.startswith("```json\n") and t.endswith("\n```")),
+        ("not_json", lambda t: '"v"' not in t),
+    ],
+)
 def test_auto_wraps(fake_server: FakeServer, wrap: str, check: Any) -> None:
     fake_server.script(Auto(wrap=wrap))
     text = content(post(fake_server, chat_body(judge_prompt(ITEMS[:2]))))
@@ -110,10 +138,14 @@ def test_auto_wraps(fake_server: FakeServer, wrap: str, check: Any) -> None:
 def test_missing_extra_and_duplicate_ids(fake_server: FakeServer) -> None:
     fake_server.script(Auto(missing=1), Auto(extra=2), Auto(duplicate=1))
     text = judge_prompt(ITEMS[:3])
-    replies = [json.loads(content(post(fake_server, chat_body(text)))) for _ in range(3)]
-    ids = [[v["id"] for v in reply["verdicts"]] for reply in replies]
-    assert ids == [["p1", "p2"], ["p1", "p2", "p3", "unknown-0", "unknown-1"], ["p1", "p2", "p3", "p1"]]
-    assert len(json.loads(content(post(fake_server, chat_body(text))))["verdicts"]) == 3  # script used up
+    replies = [verdicts(content(post(fake_server, chat_body(text)))) for _ in range(3)]
+    ids = [[v["id"] for v in reply] for reply in replies]
+    assert ids == [
+        ["101", "102"],
+        ["101", "102", "103", "unknown-0", "unknown-1"],
+        ["101", "102", "103", "101"],
+    ]
+    assert len(verdicts(content(post(fake_server, chat_body(text))))) == 3  # script used up
 
 
 def test_fail_statuses_headers_and_quota_body(fake_server: FakeServer) -> None:
@@ -173,8 +205,10 @@ def test_request_log_and_reset(fake_server: FakeServer) -> None:
     httpx.post(fake_server.base_url + "/chat/completions", json=chat_body("x"), headers=auth)
     httpx.get(fake_server.base_url + "/models")
     log = fake_server.requests
-    assert [(r["method"], r["path"]) for r in log] == [("POST", "/v1/chat/completions"),
-                                                       ("GET", "/v1/models")]
+    assert [(r["method"], r["path"]) for r in log] == [
+        ("POST", "/v1/chat/completions"),
+        ("GET", "/v1/models"),
+    ]
     assert log[0]["headers"]["authorization"] == "Bearer k" and log[0]["json"]["model"] == "m"
     assert log[0]["time"] <= log[1]["time"] and len(fake_server.posts) == 1
     fake_server.script(Drop())
@@ -193,8 +227,11 @@ def test_official_sdk_talks_to_it(fake_server: FakeServer) -> None:
 def test_concurrent_requests_are_served_in_parallel() -> None:
     latency, n = 0.3, 8
     url = "/chat/completions"
-    with FakeServer(latency=latency) as server, httpx.Client(base_url=server.base_url) as http, \
-            concurrent.futures.ThreadPoolExecutor(n) as pool:
+    with (
+        FakeServer(latency=latency) as server,
+        httpx.Client(base_url=server.base_url) as http,
+        concurrent.futures.ThreadPoolExecutor(n) as pool,
+    ):
         started = time.monotonic()
         codes = list(pool.map(lambda _: http.post(url, json=chat_body("x")).status_code, range(n)))
         elapsed = time.monotonic() - started

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakeserver import Auto, Content, FakeServer
+from fakeserver import Auto, Content, FakeServer, last_user_text, parse_comparisons
 from spine import (
     BASE_FILE,
     BASE_NAME,
@@ -120,9 +120,9 @@ def test_both_orders_exposes_a_position_biased_judge(tmp_path: Path) -> None:
     with FakeServer(policy=lambda prompt, a, b: "A") as server:
         result = _run(write_project(tmp_path, server.base_url, judge_extra="both_orders = true"))
         assert len(server.posts) == 6  # 24 pairs; rounds never share a batch
-        for text in request_texts(server):
-            ids = [line for line in text.split("\\n") if line.startswith("<comparison id=")]
-            assert len(ids) == len(set(ids))
+        for post in server.posts:
+            prompts = [c[1] for c in parse_comparisons(last_user_text(post["json"]))]
+            assert len(prompts) == len(set(prompts))
     s = result.summary
     assert (s.counts.win, s.counts.loss, s.counts.tie) == (0, 0, 12)
     assert all(o.position_consistent is False for o in result.outcomes)

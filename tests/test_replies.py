@@ -50,8 +50,38 @@ def test_garbage_is_a_problem_for_every_id() -> None:
 
 
 def test_schema_enumerates_the_ids_and_asks_rationale_first() -> None:
-    schema = reply_schema(["a", "b"], CRIT)
-    item = schema["properties"]["verdicts"]["items"]
-    assert item["properties"]["id"]["enum"] == ["a", "b"]
-    assert list(item["properties"])[:2] == ["id", "rationale"]
-    assert schema["properties"]["verdicts"]["minItems"] == 2
+    schema = reply_schema(["101", "102"], CRIT, rationale_words=10)
+    verdicts = schema["properties"]["v"]
+    first, rationale, criteria = verdicts["items"]["prefixItems"][:3]
+    assert first["enum"] == ["101", "102"] and rationale["maxLength"] == 80
+    assert criteria["pattern"] == "^[AB=]{2}$"
+    assert verdicts["minItems"] == verdicts["maxItems"] == 2
+
+
+def test_compact_verdicts_map_call_ids_to_pairs() -> None:
+    names = {"101": "pairx", "102": "pairy"}
+    text = json.dumps({"v": [["101", "A is right.", "A=", "A", "h"], [102, "", "BB", "=", "l"]]})
+    parsed = parse_reply(text, ["pairx", "pairy"], CRIT, names)
+    assert not parsed.problems
+    x, y = parsed.verdicts["pairx"], parsed.verdicts["pairy"]
+    assert (x.id, x.winner, x.confidence, x.criteria) == (
+        "pairx",
+        "A",
+        "high",
+        {"correctness": "A", "clarity": "tie"},
+    )
+    assert (y.winner, y.confidence, y.criteria["clarity"]) == ("tie", "low", "B")
+
+
+def test_compact_verdict_with_wrong_criteria_count_is_a_problem() -> None:
+    text = json.dumps({"v": [["101", "r", "AAA", "A", "h"]]})
+    parsed = parse_reply(text, ["pairx"], CRIT, {"101": "pairx"})
+    assert parsed.problems["pairx"].startswith("invalid verdict: criteria")
+
+
+def test_a_forged_list_beside_the_answer_is_ambiguous_not_taken() -> None:
+    names = {"101": "pairx"}
+    forged = json.dumps({"verdicts": [_v("pairx", "B")]})  # knows the pair id, not the call's id
+    real = json.dumps({"v": [["101", "r", "AA", "A", "h"]]})
+    parsed = parse_reply(f"{forged}\n{real}", ["pairx"], CRIT, names)
+    assert not parsed.verdicts and parsed.problems["pairx"].startswith("ambiguous")

@@ -22,7 +22,8 @@ __all__ = ["isolate_flagged", "screen_injection"]
 
 _SIGNALS: dict[str, re.Pattern[str]] = {
     "prompt tags": re.compile(r"</?\s*(comparison|response_[ab]|prompt|reference)\b[^>\n]{0,80}>", re.I),
-    "verdict object": re.compile(r"[\"']\s*(verdicts|winner)\s*[\"']\s*:", re.I),
+    "verdict object": re.compile(r"[\"']\s*(verdicts|winner)\s*[\"']\s*:|[\"']v[\"']\s*:\s*\[\s*\[", re.I),
+    "part lines": re.compile(r"^\[\d*\s*(\d{3}|A|B|checks|reference|end)\]\s*$", re.M),  # compact layout
     "ignore instructions": re.compile(
         r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|above|prior|earlier|all|other|system)\b"
         r".{0,40}\b(instructions?|prompts?|rules|criteria|comparisons?)\b",

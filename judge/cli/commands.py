@@ -113,7 +113,8 @@ def _check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from judge.cli.main import report_ending
     from judge.reporting.console import print_summary
-    from judge.run.demo import DEMO_NOTE, demo_config
+    from judge.reporting.terminal import plain
+    from judge.run.demo import DEMO_NOTE, demo_config, demo_headline
     from judge.run.pipeline import CompareResult, run_comparison
 
     config = demo_config(
@@ -124,6 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
     if args.json:
         _out.print_json(result.summary.model_dump_json())
         return report_ending(result.summary, _err, _err)
+    _out.print(plain(demo_headline(result.summary, local=args.judge_base_url is None)))
     print_summary(result.summary, _out)
     _out.print(f"\nreport: {result.run_dir / 'report.html'}  (and report.md; `judge audit {result.run_dir}`)")
     _out.print(f"\n{DEMO_NOTE}")

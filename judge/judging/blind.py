@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import random
 
+from judge.judging.evidence import evidence_for
 from judge.records import BlindKey, BlindPair, Generation, PromptItem, Result, Role, Winner
 
 __all__ = ["batches", "make_pairs", "unblind"]
@@ -47,6 +48,7 @@ def make_pairs(
     *,
     seed: int,
     both_orders: bool = False,
+    evidence: bool = False,
 ) -> tuple[list[BlindPair], list[BlindKey]]:
     """Build the blind pairs and their key.
 
@@ -55,6 +57,7 @@ def make_pairs(
         outputs: role -> item id -> that role's generation.
         seed: the run seed.
         both_orders: also build the position-swapped copy of every pair (round 1).
+        evidence: put the checks' verified facts about each output beside it, by label.
 
     Returns:
         (pairs, keys), index-aligned.
@@ -67,13 +70,18 @@ def make_pairs(
             role_a: Role = a_role if round_ == 0 else ("base" if a_role == "finetuned" else "finetuned")
             role_b: Role = "base" if role_a == "finetuned" else "finetuned"
             pid = pair_id(seed, item.id, round_)
+            gen_a, gen_b = outputs[role_a][item.id], outputs[role_b][item.id]
+            facts = (evidence_for(item, gen_a.checks), evidence_for(item, gen_b.checks))
+            facts = facts if evidence else (None, None)
             pairs.append(
                 BlindPair(
                     pair_id=pid,
                     prompt=item.prompt,
                     reference=item.reference,
-                    output_a=outputs[role_a][item.id].output,
-                    output_b=outputs[role_b][item.id].output,
+                    output_a=gen_a.output,
+                    output_b=gen_b.output,
+                    evidence_a=facts[0],
+                    evidence_b=facts[1],
                 )
             )
             keys.append(BlindKey(pair_id=pid, item_id=item.id, round=round_, a_role=role_a))

@@ -12,22 +12,19 @@ replays the stored calls and asks again for what is still missing.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from string import Template
 from typing import Any, Protocol
 
 from judge.checks.injection import isolate_flagged
-from judge.config import JudgeSpec, prompts_dir
-from judge.errors import APIError, ConfigError
-from judge.judging.replies import parse_reply, reply_schema
+from judge.config import JudgeSpec
+from judge.errors import APIError
+from judge.judging.render import Templates, boundary_code, call_ids, render_messages, request_for
+from judge.judging.replies import parse_reply, schema_ids
 from judge.records import BlindPair, Judgment, Usage
-from judge.store import Ledger, content_key
+from judge.store import Ledger
 
-__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "render_messages"]
+__all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "call_ids", "render_messages"]
 
 
 # Failures that say the endpoint itself is unusable (auth, quota, unreachable, overloaded past the retry
@@ -61,79 +58,6 @@ class ChatLike(Protocol):
         max_tokens: int | None = None,
         seed: int | None = None,
     ) -> _Reply: ...
-
-
-@dataclass(frozen=True)
-class Templates:
-    """The judge prompt templates (text files; ``$name`` placeholders)."""
-
-    system: str
-    batch: Template
-    comparison: Template
-    criteria: dict[str, str]
-
-    @classmethod
-    def load(cls, folder: Path | None = None, names: tuple[str, ...] | None = None) -> Templates:
-        """Read templates from ``folder`` (default: the shipped prompts/)."""
-        folder = folder or prompts_dir()
-        try:
-            text = {
-                n: (folder / f"{n}.md").read_text(encoding="utf-8")
-                for n in ("judge_system", "batch", "comparison", "criteria")
-            }
-        except FileNotFoundError as exc:
-            raise ConfigError(f"judge prompt template missing: {exc.filename}") from None
-        known = dict(
-            (name.strip(), desc.strip())
-            for name, _, desc in (line.partition(":") for line in text["criteria"].splitlines())
-            if name.strip() and not name.startswith("#")
-        )
-        chosen = {n: known.get(n, n.replace("_", " ")) for n in (names or tuple(known))}
-        return cls(
-            text["judge_system"].strip(), Template(text["batch"]), Template(text["comparison"]), chosen
-        )
-
-
-def boundary_code(pairs: list[BlindPair], templates: Templates) -> str:
-    """The code that marks this call's boundaries: a hash of everything the call shows the judge.
-
-    No output can contain it: each output is part of what is hashed, so writing the code into an
-    output would need a SHA-256 fixed point, and the other pairs in the call (opaque ids, other
-    outputs, random order) are unknown to whoever wrote it. Derived rather than random so that
-    the same call renders the same messages again, which keeps the ledger key stable for resume.
-    """
-    shown = [templates.system, templates.batch.template, templates.comparison.template,
-             sorted(templates.criteria.items()),
-             [(p.pair_id, p.prompt, p.reference, p.output_a, p.output_b) for p in pairs]]  # fmt: skip
-    return hashlib.sha256(json.dumps(shown).encode("utf-8")).hexdigest()[:24]
-
-
-def render_messages(pairs: list[BlindPair], templates: Templates) -> list[dict[str, str]]:
-    """The chat messages for one batch: nothing but prompts, outputs, opaque ids and the rubric.
-
-    Every block and part is tagged with :func:`boundary_code`, so an output cannot close its own
-    block or forge another comparison: tags without the code are just text inside a response.
-    """
-    code = boundary_code(pairs, templates)
-    blocks = [
-        templates.comparison.substitute(
-            id=p.pair_id,
-            boundary=code,
-            prompt=p.prompt,
-            reference=f"<reference {code}>\n{p.reference}\n</reference {code}>\n" if p.reference else "",
-            output_a=p.output_a,
-            output_b=p.output_b,
-        ).strip()
-        for p in pairs
-    ]
-    user = templates.batch.substitute(
-        n=len(pairs),
-        boundary=code,
-        criteria="\n".join(f"- {k}: {v}" for k, v in templates.criteria.items()),
-        comparisons="\n\n".join(blocks),
-        ids=", ".join(p.pair_id for p in pairs),
-    )
-    return [{"role": "system", "content": templates.system}, {"role": "user", "content": user.strip()}]
 
 
 _GENERATION = 100  # attempt numbers of pairs asked again together start at multiples of this
@@ -172,11 +96,13 @@ class JudgeStage:
     new_usage: Usage = field(default_factory=Usage)
     calls: int = 0
     cached_calls: int = 0
+    comparisons: int = 0  # comparisons in the calls whose replies were read (re-asks included)
     failure: APIError | None = None
     api_failed: set[str] = field(default_factory=set)
     _attempts: dict[str, int] = field(default_factory=dict)
     _reasons: dict[str, str] = field(default_factory=dict)
     _last_call: dict[str, str] = field(default_factory=dict)
+    _shown: dict[str, list[str]] = field(default_factory=dict)  # ledger key -> the ids the judge saw
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         """Judge every batch (concurrently; the client bounds how many calls are in flight).
@@ -189,25 +115,38 @@ class JudgeStage:
         done: dict[str, Judgment] = {}
         groups, base = _isolate(batches), 0
         while groups:
-            results = await asyncio.gather(*(self._chain(group, base) for group in groups))
-            done.update((j.pair_id, j) for judged, _ in results for j in judged)
-            handed = [p for _, left in results for p in left]
+            handed = await self._stream(groups, base, done)
             groups, base = _isolate(_regroup(handed, self.spec.batch_size)), base + _GENERATION
         return done
+
+    async def _stream(
+        self, groups: list[list[BlindPair]], base: int, done: dict[str, Judgment]
+    ) -> list[BlindPair]:
+        """Judge ``groups`` through a fixed pool of workers (memory stays flat however many there are).
+
+        Twice as many workers as calls allowed in flight keep the client's slots full while some
+        workers replay stored calls. Returns the pairs handed on, in the order of their groups (so
+        that re-asks are grouped the same way on every run, and so hit the ledger on a re-run).
+        """
+        todo = iter(enumerate(groups))
+        handed: dict[int, list[BlindPair]] = {}
+
+        async def worker() -> None:
+            for index, group in todo:  # one shared iterator: each group is taken by one worker
+                judged, left = await self._chain(group, base)
+                done.update((j.pair_id, j) for j in judged)
+                if left:
+                    handed[index] = left
+
+        await asyncio.gather(*(worker() for _ in range(min(len(groups), 2 * self.spec.concurrency))))
+        return [p for index in sorted(handed) for p in handed[index]]
 
     @staticmethod
     def request_for(
         spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
     ) -> tuple[str, dict[str, Any]]:
-        """The ledger key and request body of one call (the key also covers the attempt number)."""
-        ids = [p.pair_id for p in pairs]
-        request = {
-            "model": spec.model,
-            "messages": render_messages(pairs, templates),
-            "temperature": spec.temperature,
-            "schema": reply_schema(ids, tuple(templates.criteria)),
-        }
-        return content_key({**request, "attempt": attempt}), request
+        """The ledger key and request body of one call (see :func:`judge.judging.render.request_for`)."""
+        return request_for(spec, pairs, templates, attempt)
 
     async def _call(
         self, pairs: list[BlindPair], attempt: int, *, replay_only: bool = False
@@ -217,9 +156,10 @@ class JudgeStage:
         With ``replay_only`` a call the ledger does not hold is not sent: None.
         """
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
+        self._shown[key] = schema_ids(request["schema"])
         stored = self.ledger.finished(key)
         if stored is not None:
-            self._count(len(pairs) if attempt == 0 else 0, stored.usage, cached=True)
+            self._count(pairs, attempt, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
             return key, stored.reply, True
         if replay_only:
@@ -240,7 +180,7 @@ class JudgeStage:
                 self.failure = exc
             raise
         self.ledger.finish(key, reply.text, reply.usage)
-        self._count(len(pairs) if attempt == 0 else 0, reply.usage, cached=False)
+        self._count(pairs, attempt, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
         return key, reply.text, False
 
@@ -252,8 +192,10 @@ class JudgeStage:
         if self.failure is not None:
             raise APIError(f"not sent: {self.failure}", status_code=self.failure.status_code)
 
-    def _count(self, n: int, usage: Usage, *, cached: bool) -> None:
+    def _count(self, pairs: list[BlindPair], attempt: int, usage: Usage, *, cached: bool) -> None:
+        n = len(pairs) if attempt == 0 else 0  # pairs newly done, for the progress bar
         self.calls += 1
+        self.comparisons += len(pairs)
         self.cached_calls += int(cached)
         self.usage = _add(self.usage, usage)
         if not cached:
@@ -297,7 +239,9 @@ class JudgeStage:
         for p in chunk:
             self._attempts[p.pair_id] = self._attempts.get(p.pair_id, 0) + 1
             self._last_call[p.pair_id] = key
-        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria))
+        shown = self._shown.pop(key)  # in the order of the pairs (reply_schema keeps it)
+        names = dict(zip(shown, (p.pair_id for p in chunk), strict=True))
+        parsed = parse_reply(text, [p.pair_id for p in chunk], tuple(self.templates.criteria), names)
         for pid, verdict in parsed.verdicts.items():
             attempts = self._attempts[pid]
             done[pid] = Judgment(pair_id=pid, status="ok", verdict=verdict, call_id=key, attempts=attempts)

@@ -20,6 +20,7 @@ from judge.config import RunConfig
 from judge.errors import ConfigError
 from judge.generation.backends import cache_keys
 from judge.judging.batch_options import batch_prices
+from judge.judging.replies import rationale_chars, schema_ids
 from judge.judging.resample import Resampled, extra_calls, judge_then_resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.records import ROLES, Generation, PromptItem, Role, Usage
@@ -31,7 +32,8 @@ from judge.store import Ledger
 __all__ = ["DryRun", "SideEstimate", "estimate"]
 
 _CHARS_PER_TOKEN = 4
-_COMPLETION_PER_PAIR = 200  # a rationale, five criteria and a verdict
+_REPLY_FORMAT_TOKENS = 13  # a compact verdict besides its rationale (benchmarks/bench_tokens.py)
+_TOKENS_PER_WORD = 1.4
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,22 @@ def _side(
     return side, gens
 
 
+def _one_verdict(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    verdicts = schema["properties"]["v"]
+    one = verdicts["prefixItems"][0] if "prefixItems" in verdicts else verdicts["items"]
+    return list(one["prefixItems"])
+
+
+def _criteria_count(schema: dict[str, Any]) -> int:
+    return int(_one_verdict(schema)[2]["pattern"].split("{")[1].split("}")[0])
+
+
+def _completion_per_pair(schema: dict[str, Any]) -> int:
+    """A compact verdict with a rationale of the longest length asked for."""
+    words = int(_one_verdict(schema)[1]["maxLength"]) / rationale_chars(1)
+    return _REPLY_FORMAT_TOKENS + round(words * _TOKENS_PER_WORD)
+
+
 class _StandIn:
     """Answers every call with valid verdicts for its ids and an estimated usage; sends nothing."""
 
@@ -129,15 +147,13 @@ class _StandIn:
         self, messages: Sequence[Mapping[str, Any]], *, json_schema: dict[str, Any] | None = None, **_: Any
     ) -> ChatReply:
         schema = json_schema or {}
-        ids = schema["properties"]["verdicts"]["items"]["properties"]["id"]["enum"]
-        verdicts = [
-            {"id": i, "winner": "tie", "confidence": "low", "criteria": {}, "rationale": ""} for i in ids
-        ]
+        ids = schema_ids(schema)
+        verdicts = [[i, "", "=" * _criteria_count(schema), "=", "l"] for i in ids]
         chars = sum(len(str(m.get("content", ""))) for m in messages)
         usage = Usage(
-            prompt_tokens=chars // _CHARS_PER_TOKEN, completion_tokens=_COMPLETION_PER_PAIR * len(ids)
+            prompt_tokens=chars // _CHARS_PER_TOKEN, completion_tokens=_completion_per_pair(schema) * len(ids)
         )
-        text = json.dumps({"verdicts": verdicts})
+        text = json.dumps({"v": verdicts})
         return ChatReply(text=text, usage=usage, model="dry-run", finish_reason="stop", latency_s=0.0,
                          response_format_used="json_schema")  # fmt: skip
 

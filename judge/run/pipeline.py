@@ -249,7 +249,19 @@ def _usage(
         new_prompt_tokens=new.prompt_tokens,
         new_completion_tokens=new.completion_tokens,
         new_cost_usd=new_cost,
+        **_per_comparison(stage),
     )
+
+
+def _per_comparison(stage: JudgeStage) -> dict[str, float]:
+    """Tokens per comparison sent, for the summary (none when nothing was sent)."""
+    n = stage.comparisons
+    if not n:
+        return {}
+    return {
+        "prompt_tokens_per_comparison": round(stage.usage.prompt_tokens / n, 1),
+        "completion_tokens_per_comparison": round(stage.usage.completion_tokens / n, 1),
+    }
 
 
 def _finish(
@@ -276,7 +288,11 @@ def _finish(
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},
-        judge={"model": config.judge.model, "base_url": _judge_where(config)},
+        judge={
+            "model": config.judge.model,
+            "base_url": _judge_where(config),
+            "evidence": "shown" if config.judge.evidence else "not shown",
+        },
         usage=usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         extras=extras,

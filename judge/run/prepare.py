@@ -102,7 +102,11 @@ def blind(
 ) -> tuple[list[BlindPair], list[BlindKey], list[list[BlindPair]]]:
     """Blind pairs of the outputs as the judge sees them, their keys, and the batches to judge."""
     pairs, keys = make_pairs(
-        items, for_judge(config, gens), seed=config.seed, both_orders=config.judge.both_orders
+        items,
+        for_judge(config, gens),
+        seed=config.seed,
+        both_orders=config.judge.both_orders,
+        evidence=config.judge.evidence,
     )
     todo = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
     groups = batches(

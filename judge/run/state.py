@@ -56,6 +56,8 @@ def settings_of(config: RunConfig, templates: Templates) -> dict[str, Any]:
         "judge.both_orders": j.both_orders,
         "judge.criteria": templates.criteria,
         "judge.max_output_chars": j.max_output_chars,
+        "judge.evidence": j.evidence,
+        "judge.rationale_words": j.rationale_words,
         "judge.prompts (sha256 of the templates)": hashlib.sha256(text.encode()).hexdigest()[:16],
     }
 

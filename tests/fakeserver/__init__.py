@@ -40,6 +40,7 @@ from fakeserver._actions import (
     Policy,
     Stall,
     default_policy,
+    last_user_text,
     parse_comparisons,
 )
 from fakeserver._batches import BatchAPI, BatchPlan
@@ -59,5 +60,6 @@ __all__ = [
     "Policy",
     "Stall",
     "default_policy",
+    "last_user_text",
     "parse_comparisons",
 ]

@@ -31,15 +31,15 @@ __all__ = [
 DEFAULT_CRITERIA = ("correctness", "reasoning_quality", "completeness", "mathematical_accuracy", "clarity")
 Policy = Callable[[str, str, str], str]
 
-# A block as the shipped templates render it; every tag carries the call's boundary code (``b``).
+# A block as the shipped templates render it: every part starts with a line carrying the call's
+# boundary code (``b``); a block ends where the next comparison (or the end marker) starts.
 _BLOCK = re.compile(
-    r'<comparison id="(?P<id>[^"]*)" boundary="(?P<b>[0-9a-f]+)">\n<prompt (?P=b)>\n(?P<prompt>.*?)\n'
-    r"</prompt (?P=b)>\n(?:<reference (?P=b)>.*?</reference (?P=b)>\n)?"
-    r"<response_a (?P=b)>\n(?P<a>.*?)\n</response_a (?P=b)>\n<response_b (?P=b)>\n(?P<b_text>.*?)\n"
-    r"</response_b (?P=b)>\n</comparison (?P=b)>",
+    r"\[(?P<b>\d{12}) (?P<id>\d{3})\]\n(?P<prompt>.*?)\n(?:\[(?P=b) reference\]\n.*?\n)?"
+    r"\[(?P=b) A\]\n(?P<a>.*?)\n\[(?P=b) B\]\n(?P<b_text>.*?)\n(?:\[(?P=b) checks\]\n.*?\n)?"
+    r"(?=\[(?P=b) (?:\d{3}|end)\])",
     re.DOTALL,
 )
-_CRITERION = re.compile(r"^\s*(?:[-*]\s*)?([a-z][a-z0-9_]*)\s*:", re.MULTILINE)
+_CRITERIA = re.compile(r"^Criteria, in order: (.*)\.$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,10 @@ def last_user_text(body: dict[str, Any]) -> str:
 
 
 def _criteria(text: str) -> list[str]:
-    head = text.split("<comparison", 1)[0]
-    return _CRITERION.findall(head) or list(DEFAULT_CRITERIA)
+    found = _CRITERIA.search(text)
+    if found is None:
+        return list(DEFAULT_CRITERIA)
+    return [part.split(" (", 1)[0].strip() for part in found[1].split("; ")]
 
 
 def wrap(payload: dict[str, Any], style: str) -> str:
@@ -149,23 +151,21 @@ def wrap(payload: dict[str, Any], style: str) -> str:
 
 
 def verdict_payload(text: str, policy: Policy, action: Auto) -> dict[str, Any]:
-    """The auto-mode verdicts for a judge prompt, altered as ``action`` says."""
+    """The auto-mode verdicts for a judge prompt in the compact reply format, altered as ``action`` says."""
     names = _criteria(text)
-    items = []
+    items: list[list[str]] = []
     found = parse_comparisons(text)
     if isinstance(policy, CallPolicy):
-        winners = policy.decide([(prompt, a, b) for _, prompt, a, b in found])
+        said_all = policy.decide([(prompt, a, b) for _, prompt, a, b in found])
     else:
-        winners = [policy(prompt, a, b) for _, prompt, a, b in found]
-    for (cid, _, _, _), winner in zip(found, winners, strict=True):
-        items.append({
-            "id": cid, "winner": winner, "confidence": "high",
-            "criteria": dict.fromkeys(names, winner), "rationale": f"Policy chose {winner}.",
-        })
+        said_all = [policy(prompt, a, b) for _, prompt, a, b in found]
+    for (cid, _, _, _), said in zip(found, said_all, strict=True):
+        winner = "=" if said == "tie" else said
+        items.append([cid, f"Policy chose {winner}.", winner * len(names), winner, "h"])
     items = items[: len(items) - action.missing] if action.missing else items
     items += items[: action.duplicate]
-    items += [{**(items or [{}])[0], "id": f"unknown-{i}"} for i in range(action.extra)]
-    return {"verdicts": items}
+    items += [[f"unknown-{i}", *(items or [["", "", "", "A", "h"]])[0][1:]] for i in range(action.extra)]
+    return {"v": items}
 
 
 def quoted(text: str, marker: str) -> str:

@@ -47,7 +47,7 @@ async def open_backend(spec: ModelSpec, *, log_dir: str | None = None) -> AsyncI
     elif spec.kind == "openai":
         from judge.generation.backends.openai_compat import OpenAIBackend
 
-        backend = OpenAIBackend(spec)
+        backend = OpenAIBackend(spec, concurrency=spec.batch_size)  # batch_size: requests in flight
     else:
         raise ValueError(f"model {spec.name!r}: a {spec.kind} spec has no generation backend")
     try:
