@@ -77,7 +77,6 @@ class BatchOptions(BaseModel):
     )
 
 
-
 class JudgeSpec(_Section):
     """The judge model and how to call it."""
 

@@ -31,10 +31,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from judge.checks.procedural import check_answers, generate_problems
 from judge.generation.backends import generate
 from judge.generation.backends.hf import load_model, render_prompts
 from judge.generation.bundled import bundled_model_path
-from judge.checks.procedural import check_answers, generate_problems
 from judge.records import PromptItem
 from judge.specs import GenerationParams, ModelSpec
 

@@ -69,7 +69,11 @@ def test_compare_has_one_return_type_and_estimate_prices_without_sending(tmp_pat
     examples = Path(__file__).resolve().parents[1] / "examples"
     text = (examples / "openai_files.toml").read_text()
     config = tmp_path / "c.toml"
-    config.write_text(text.replace('model = "gpt-4o-mini"', f'model = "gpt-4o-mini"\nbase_url = "http://127.0.0.1:{port}/v1"'))
+    config.write_text(
+        text.replace(
+            'model = "gpt-4o-mini"', f'model = "gpt-4o-mini"\nbase_url = "http://127.0.0.1:{port}/v1"'
+        )
+    )
     for name in ("procedural_demo.jsonl", "outputs"):
         src = examples / name
         (tmp_path / name).symlink_to(src, target_is_directory=src.is_dir())

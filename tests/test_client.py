@@ -162,6 +162,7 @@ def test_dropped_connection_is_retried(fake_server: FakeServer) -> None:
 
 def test_json_schema_falls_back_to_json_object_and_remembers() -> None:
     with FakeServer(structured_output=False) as server:
+
         async def use(client: ChatClient) -> tuple[ChatReply, ChatReply, str]:
             first = await chat(client, json_schema=SCHEMA)
             return first, await chat(client, json_schema=SCHEMA), client.format_mode
@@ -194,6 +195,7 @@ def test_a_400_in_every_mode_raises_and_keeps_the_mode(fake_server: FakeServer) 
 
 def test_concurrency_bound_is_respected() -> None:
     with FakeServer(latency=0.1) as server:
+
         async def use(client: ChatClient) -> list[ChatReply]:
             return await asyncio.gather(*(chat(client) for _ in range(10)))
 
@@ -201,8 +203,9 @@ def test_concurrency_bound_is_respected() -> None:
         assert server.max_in_flight == 3
 
 
-def test_key_never_appears_in_errors_or_logs(fake_server: FakeServer,
-                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_key_never_appears_in_errors_or_logs(
+    fake_server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
     echoed = {"error": {"message": f"Incorrect API key provided: {SECRET}", "type": "invalid_request_error"}}
     fake_server.script(Fail(500, body=echoed), Fail(500, body=echoed), Fail(401, body=echoed))
     events: list[RetryEvent] = []
@@ -243,8 +246,9 @@ def test_missing_key_for_remote_url_is_a_config_error(monkeypatch: pytest.Monkey
         ChatClient("m", base_url="https://judge.example/v1", api_key_env="MY_JUDGE_KEY")
 
 
-def test_env_url_and_key_and_local_dummy_key(fake_server: FakeServer,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_url_and_key_and_local_dummy_key(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", fake_server.base_url)
 

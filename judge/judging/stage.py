@@ -38,7 +38,6 @@ def endpoint_down(exc: APIError) -> bool:
     return code is None or code in _ENDPOINT_DOWN or code >= 500
 
 
-
 class _Reply(Protocol):
     @property
     def text(self) -> str: ...

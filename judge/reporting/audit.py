@@ -21,6 +21,7 @@ __all__ = [
     "search_text",
 ]
 
+
 def read_audit(path: Path) -> list[AuditRow]:
     """Read ``audit.jsonl``: one AuditRow per non-blank line.
 

@@ -34,19 +34,25 @@ def _x(share: float) -> float:
 
 def _svg(height: int, body: list[str], title: str) -> str:
     width = _LABEL_W + _BAR_W + 110
-    return (f'<svg class="chart" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
-            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-            f"<title>{escape(title)}</title>{''.join(body)}</svg>")
+    return (
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
 
 
 def _whisker(y: float, est: float, low: float | None, high: float | None, tip: str) -> list[str]:
     parts = []
     if low is not None and high is not None:
         x1, x2 = _x(low), _x(high)
-        parts.append(f'<path d="M{x1:.1f} {y - 6}v12M{x1:.1f} {y}H{x2:.1f}M{x2:.1f} {y - 6}v12" '
-                     f'stroke="#111" stroke-width="2" fill="none"/>')
-    parts.append(f'<circle cx="{_x(est):.1f}" cy="{y}" r="4.5" fill="#fff" stroke="#111" stroke-width="2">'
-                 f"<title>{escape(tip)}</title></circle>")
+        parts.append(
+            f'<path d="M{x1:.1f} {y - 6}v12M{x1:.1f} {y}H{x2:.1f}M{x2:.1f} {y - 6}v12" '
+            f'stroke="#111" stroke-width="2" fill="none"/>'
+        )
+    parts.append(
+        f'<circle cx="{_x(est):.1f}" cy="{y}" r="4.5" fill="#fff" stroke="#111" stroke-width="2">'
+        f"<title>{escape(tip)}</title></circle>"
+    )
     return parts
 
 
@@ -57,8 +63,10 @@ def _bar_row(i: int, bar: Bar, top: int) -> list[str]:
     for key in ("win", "tie", "loss"):
         k = getattr(bar.counts, key)
         share = k / n if n else 0.0
-        parts.append(f'<rect x="{_x(start):.1f}" y="{y + 5}" width="{_BAR_W * share:.1f}" height="20" '
-                     f'fill="{_COLOURS[key]}"><title>{key}: {k} of {n}</title></rect>')
+        parts.append(
+            f'<rect x="{_x(start):.1f}" y="{y + 5}" width="{_BAR_W * share:.1f}" height="20" '
+            f'fill="{_COLOURS[key]}"><title>{key}: {k} of {n}</title></rect>'
+        )
         start += share
     parts.append(f'<text x="{_LABEL_W + _BAR_W + 8}" y="{y + 19}">n = {n}</text>')
     if bar.estimate is not None:
@@ -69,8 +77,10 @@ def _bar_row(i: int, bar: Bar, top: int) -> list[str]:
 
 def _axis(top: int, bottom: int) -> list[str]:
     x = _x(0.5)
-    return [f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="#333" stroke-dasharray="4 3"/>',
-            f'<text x="{x}" y="{bottom + 14}" text-anchor="middle">50 %</text>']
+    return [
+        f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="#333" stroke-dasharray="4 3"/>',
+        f'<text x="{x}" y="{bottom + 14}" text-anchor="middle">50 %</text>',
+    ]
 
 
 def wtl_chart(bars: list[Bar], title: str) -> str:
@@ -79,9 +89,11 @@ def wtl_chart(bars: list[Bar], title: str) -> str:
     The preference sits in the middle of the tie segment by construction, so the whisker reads
     against the same axis as the bars.
     """
-    legend = [f'<rect x="{_LABEL_W + i * 90}" y="2" width="12" height="12" fill="{c}"/>'
-              f'<text x="{_LABEL_W + i * 90 + 16}" y="13">{k}</text>'
-              for i, (k, c) in enumerate(_COLOURS.items())]
+    legend = [
+        f'<rect x="{_LABEL_W + i * 90}" y="2" width="12" height="12" fill="{c}"/>'
+        f'<text x="{_LABEL_W + i * 90 + 16}" y="13">{k}</text>'
+        for i, (k, c) in enumerate(_COLOURS.items())
+    ]
     legend.append(f'<text x="{_LABEL_W + 270}" y="13">○ preference, 95 % CI</text>')
     body = legend + [p for i, bar in enumerate(bars) for p in _bar_row(i, bar, 22)]
     bottom = 22 + _ROW_H * len(bars)

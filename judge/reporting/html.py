@@ -55,8 +55,10 @@ def _sha256(text: str) -> str:
 
 def content_security_policy(script: str, style: str) -> str:
     """A policy allowing only the given inline script and style (by hash) and data: images."""
-    return (f"default-src 'none'; script-src {_sha256(script)}; style-src {_sha256(style)}; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src {_sha256(script)}; style-src {_sha256(style)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _table(table: Table | None, titled: bool = True) -> str:
@@ -73,9 +75,11 @@ def _results(s: Summary) -> str:
     conclusion = f'<p class="conclusion">{escape(s.conclusion)}</p>' if s.conclusion else ""
     chart = results_chart(s)
     words = escape(significance_paragraph(s))
-    return (f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>'
-            f'{conclusion}<div class="grid"><div>{chart}</div><div>{_table(results_table(s))}</div></div>'
-            f"{_table(category_table(s))}</section>")
+    return (
+        f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>'
+        f'{conclusion}<div class="grid"><div>{chart}</div><div>{_table(results_table(s))}</div></div>'
+        f"{_table(category_table(s))}</section>"
+    )
 
 
 def _confidence_bars(rows: list[AuditRow]) -> list[Bar]:
@@ -105,8 +109,10 @@ def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
     verdict = escape(reliability_sentence(s.judge_reliability))
     details = "".join(f"<li>{escape(d)}</li>" for d in reliability_details(s.judge_reliability))
     words = f'<p id="reliability" class="conclusion">{verdict}</p><ul>{details}</ul>' if verdict else ""
-    return (f'<section id="judge"><h2>Can this judge be trusted here?</h2>{words}'
-            f'<div class="grid">{"".join(parts)}</div></section>')
+    return (
+        f'<section id="judge"><h2>Can this judge be trusted here?</h2>{words}'
+        f'<div class="grid">{"".join(parts)}</div></section>'
+    )
 
 
 def _checks_section(s: Summary) -> str:
@@ -116,8 +122,11 @@ def _checks_section(s: Summary) -> str:
 
 
 def _config_section(config_text: str | None) -> str:
-    body = ('<p class="muted">No config snapshot in the run folder.</p>' if config_text is None
-            else f'<pre class="config">{escape(redact(config_text))}</pre>')
+    body = (
+        '<p class="muted">No config snapshot in the run folder.</p>'
+        if config_text is None
+        else f'<pre class="config">{escape(redact(config_text))}</pre>'
+    )
     return f'<section id="config"><h2>Config</h2>{body}</section>'
 
 
@@ -128,21 +137,33 @@ def _select(name: str, label: str, options: list[str]) -> str:
 
 def _filters(rows: list[AuditRow]) -> str:
     cats = sorted({r.category for r in rows})
-    boxes = [("inconsistent", "position-inconsistent"), ("check_disagrees", "disagrees with a check"),
-             ("rationale_disagrees", "contradicts its criteria"),
-             ("failed", "failed / unparsed"), ("reveal_all", "reveal models")]
-    return "".join([
-        _select("category", "Category", cats), _select("result", "Verdict", ["win", "tie", "loss"]),
-        _select("confidence", "Confidence", ["high", "medium", "low"]),
-        *(f'<label><input type="checkbox" name="{n}"> {t}</label>' for n, t in boxes),
-        '<label>Search <input type="search" name="search" placeholder="prompt, output, rationale…"></label>',
-    ])
+    boxes = [
+        ("inconsistent", "position-inconsistent"),
+        ("check_disagrees", "disagrees with a check"),
+        ("rationale_disagrees", "contradicts its criteria"),
+        ("failed", "failed / unparsed"),
+        ("reveal_all", "reveal models"),
+    ]
+    return "".join(
+        [
+            _select("category", "Category", cats),
+            _select("result", "Verdict", ["win", "tie", "loss"]),
+            _select("confidence", "Confidence", ["high", "medium", "low"]),
+            *(f'<label><input type="checkbox" name="{n}"> {t}</label>' for n, t in boxes),
+            '<label>Search <input type="search" name="search" '
+            'placeholder="prompt, output, rationale…"></label>',
+        ]
+    )
 
 
 def _row_data(row: AuditRow) -> dict[str, Any]:
     data = row.model_dump(mode="json")
-    data.update(key=f"{row.item_id}/{row.round}", check_verdict=check_verdict(row),
-                check_disagrees=check_disagrees(row), rationale_disagrees=rationale_disagrees(row))
+    data.update(
+        key=f"{row.item_id}/{row.round}",
+        check_verdict=check_verdict(row),
+        check_disagrees=check_disagrees(row),
+        rationale_disagrees=rationale_disagrees(row),
+    )
     return data
 
 
@@ -161,13 +182,26 @@ def render_html(summary: Summary, rows: list[AuditRow], config_text: str | None)
     ft, base = summary.models.get("finetuned", "fine-tuned"), summary.models.get("base", "base")
     usage_html = _table(usage_table(summary), titled=False)
     usage = f'<section id="usage"><h2>Judge, tokens and cost</h2>{usage_html}</section>'
-    body = "".join([_results(summary), _judge_section(summary, rows), _checks_section(summary), usage,
-                    _config_section(config_text)])
+    body = "".join(
+        [
+            _results(summary),
+            _judge_section(summary, rows),
+            _checks_section(summary),
+            usage,
+            _config_section(config_text),
+        ]
+    )
     data = {"models": summary.models, "rows": [_row_data(r) for r in rows]}
     loses = summary.sign_test.losses > summary.sign_test.wins
     return Template(_asset("report.html")).substitute(
-        csp=escape(content_security_policy(script, style)), title=escape(f"Does {ft} beat {base}?"),
-        style=style, script=script, headline=escape(headline(summary)),
-        headline_class=" loses" if loses else "", lead=escape(lead(summary)),
-        body=body, filters=_filters(rows), data=script_json(data),
+        csp=escape(content_security_policy(script, style)),
+        title=escape(f"Does {ft} beat {base}?"),
+        style=style,
+        script=script,
+        headline=escape(headline(summary)),
+        headline_class=" loses" if loses else "",
+        lead=escape(lead(summary)),
+        body=body,
+        filters=_filters(rows),
+        data=script_json(data),
     )

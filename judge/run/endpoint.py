@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LazyJudge", "judge_spec", "prices"]
 
+
 def prices(config: RunConfig) -> Prices | None:
     """The judge's token prices, or None when the config gives none."""
     j = config.judge

@@ -31,8 +31,12 @@ from fakeserver._batches import BatchAPI
 
 __all__ = ["FakeServer"]
 
-_ERROR_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
-                429: "rate_limit_exceeded"}
+_ERROR_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+}
 
 
 class FakeServer:
@@ -181,16 +185,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, body: Any) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.fake._record({"method": self.command, "path": self.path, "headers": headers, "json": body,
-                           "time": time.monotonic()})
+        self.fake._record(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": headers,
+                "json": body,
+                "time": time.monotonic(),
+            }
+        )
 
     def do_GET(self) -> None:
         self._log(None)
         if self.fake.batch_api.handle(self, "GET", b""):
             return
         if self.path.rstrip("/").endswith("/models"):
-            self._send(200, {"object": "list", "data": [{"id": "fake-judge", "object": "model", "created": 0,
-                                                          "owned_by": "fake"}]})
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": "fake-judge", "object": "model", "created": 0, "owned_by": "fake"}],
+                },
+            )
         else:
             self._send(404, error_body("not found", "invalid_request_error"))
 
@@ -216,8 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, body: dict[str, Any]) -> None:
         fmt = (body.get("response_format") or {}).get("type")
         if fmt == "json_schema" and not self.fake.structured_output:
-            self._send(400, error_body(
-                "response_format json_schema is not supported", "invalid_request_error"))
+            self._send(
+                400, error_body("response_format json_schema is not supported", "invalid_request_error")
+            )
             return
         self._act(self.fake._next_action() or Auto(), body)
 
@@ -253,8 +270,11 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(limit, int) and len(content) // 4 > limit:
             content, finish = content[: limit * 4], "length"
         chat = "messages" in body
-        sent = "".join(text_of(m.get("content")) for m in body.get("messages", [])) if chat else text_of(
-            body.get("prompt"))
+        sent = (
+            "".join(text_of(m.get("content")) for m in body.get("messages", []))
+            if chat
+            else text_of(body.get("prompt"))
+        )
         usage = {"prompt_tokens": len(sent) // 4, "completion_tokens": len(content) // 4}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         choice: dict[str, Any] = {"index": 0, "finish_reason": finish, "logprobs": None}
@@ -262,14 +282,21 @@ class _Handler(BaseHTTPRequestHandler):
             choice["message"] = {"role": "assistant", "content": content}
         else:
             choice["text"] = content
-        self._send(200, {
-            "id": f"fake-{time.monotonic_ns()}", "object": "chat.completion" if chat else "text_completion",
-            "created": int(time.time()), "model": body.get("model", "fake-judge"), "choices": [choice],
-            "usage": usage,
-        })
+        self._send(
+            200,
+            {
+                "id": f"fake-{time.monotonic_ns()}",
+                "object": "chat.completion" if chat else "text_completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake-judge"),
+                "choices": [choice],
+                "usage": usage,
+            },
+        )
 
-    def _send(self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None
-              ) -> None:
+    def _send(
+        self, status: int, payload: dict[str, Any] | str, headers: dict[str, str] | None = None
+    ) -> None:
         data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -17,9 +17,19 @@ import pytest
 
 DRIVER = Path("/usr/bin/chromedriver")
 BINARIES = (Path("/usr/lib/chromium/chromium"), Path("/usr/bin/chromium"))
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-         "--disable-dev-shm-usage", "--window-size=1280,1600", "--hide-scrollbars")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1600",
+    "--hide-scrollbars",
+)
 INSTALL = "apt-get update && apt-get install -y chromium chromium-driver && pip install -e '.[dev]'"
 
 # Runs before any page script (CDP bypasses the page's CSP): records every dialog a page opens.
@@ -71,5 +81,6 @@ def wait_ready(driver: Any, timeout: float = 10.0) -> int:
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(driver, timeout).until(
-        lambda d: d.execute_script("return document.documentElement.getAttribute('data-audit-ready')"))
+        lambda d: d.execute_script("return document.documentElement.getAttribute('data-audit-ready')")
+    )
     return int(driver.execute_script("return document.documentElement.getAttribute('data-audit-ready')"))

@@ -22,8 +22,9 @@ PAYLOADS = [
     '"><script>window.__pwned = 11</script><x y="',
 ]
 LONG_LINE = "W" * 120_000
-CONFIG = ('[judge]\nmodel = "</pre><script>window.__pwned = 12</script>"\n'
-          'api_key = "sk-live-abcdefghijklmnop"\n')
+CONFIG = (
+    '[judge]\nmodel = "</pre><script>window.__pwned = 12</script>"\napi_key = "sk-live-abcdefghijklmnop"\n'
+)
 MARK = "FINDME-42"
 
 
@@ -31,22 +32,34 @@ def hostile_rows() -> list[AuditRow]:
     rows = []
     for i, p in enumerate(PAYLOADS):
         result = ("win", "loss", "tie", None)[i % 4]
-        rows.append(make_row(
-            i, result, category=f"cat {i % 3} {p if i == 0 else ''}".strip(), prompt=f"Prompt {i}: {p}",
-            output_a=f"A says {p}", output_b=f"B says {p}" + (LONG_LINE if i == 1 else ""),
-            rationale=f"Because {p}", raw_reply=f'{{"rationale": "{p}"}}', criteria={f"crit {p}": "A"},
-            reference=p if i == 2 else None, item_id=f"item-{i}{p if i == 10 - 1 else ''}",
-            position_consistent=False if i == 5 else None,
-            checks={"finetuned": checks_for(RIGHT if i != 1 else WRONG_CALL, None),
-                    "base": checks_for(RIGHT if i == 1 else WRONG_CALL, None)},
-        ))
+        rows.append(
+            make_row(
+                i,
+                result,
+                category=f"cat {i % 3} {p if i == 0 else ''}".strip(),
+                prompt=f"Prompt {i}: {p}",
+                output_a=f"A says {p}",
+                output_b=f"B says {p}" + (LONG_LINE if i == 1 else ""),
+                rationale=f"Because {p}",
+                raw_reply=f'{{"rationale": "{p}"}}',
+                criteria={f"crit {p}": "A"},
+                reference=p if i == 2 else None,
+                item_id=f"item-{i}{p if i == 10 - 1 else ''}",
+                position_consistent=False if i == 5 else None,
+                checks={
+                    "finetuned": checks_for(RIGHT if i != 1 else WRONG_CALL, None),
+                    "base": checks_for(RIGHT if i == 1 else WRONG_CALL, None),
+                },
+            )
+        )
     rows.append(make_row(99, "win", category="cat 1", output_a=f"plain text {MARK}"))
     return rows
 
 
 def hostile_summary(rows: list[AuditRow]) -> Summary:
     return make_summary(
-        rows, models={"finetuned": PAYLOADS[0], "base": PAYLOADS[1]},
+        rows,
+        models={"finetuned": PAYLOADS[0], "base": PAYLOADS[1]},
         judge={"model": PAYLOADS[3], "base_url": "http://127.0.0.1:1/v1"},
         extras={PAYLOADS[6]: {PAYLOADS[2]: PAYLOADS[4]}, "perplexity": {"finetuned": 7.5, "base": 9.0}},
         conclusion=PAYLOADS[5],

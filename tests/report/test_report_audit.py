@@ -19,14 +19,27 @@ GOOD = "The capital of France is Paris, a city on the Seine with about two milli
 
 def _rows() -> list:
     return [
-        make_row(0, "win", category="code",
-                 checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)}),
-        make_row(1, "loss", category="code",
-                 checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)}),
+        make_row(
+            0,
+            "win",
+            category="code",
+            checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)},
+        ),
+        make_row(
+            1,
+            "loss",
+            category="code",
+            checks={"finetuned": checks_for(RIGHT, None), "base": checks_for(WRONG_CALL, None)},
+        ),
         make_row(2, "tie", category="chat", confidence="low", position_consistent=False),
         make_row(3, None, category="chat"),
-        make_row(4, "win", category="chat", checks={"finetuned": checks_for(COLLAPSED),
-                                                    "base": checks_for(GOOD)}, rationale="Needle here"),
+        make_row(
+            4,
+            "win",
+            category="chat",
+            checks={"finetuned": checks_for(COLLAPSED), "base": checks_for(GOOD)},
+            rationale="Needle here",
+        ),
         make_row(5, "loss", category="chat", a_role="base", confidence="medium"),
     ]
 
@@ -68,8 +81,12 @@ def test_read_audit_reports_the_bad_line(tmp_path: Path) -> None:
 
 
 def test_terminal_output_is_literal_and_blind_until_revealed() -> None:
-    hostile = make_row(7, "win", output_a="[bold red]fake[/] \x1b[2J\x1b]0;title\x07 \u202eevil",
-                       rationale="[link=http://x]click[/link]")
+    hostile = make_row(
+        7,
+        "win",
+        output_a="[bold red]fake[/] \x1b[2J\x1b]0;title\x07 \u202eevil",
+        rationale="[link=http://x]click[/link]",
+    )
     console = Console(record=True, width=120, force_terminal=True, color_system="truecolor")
     assert print_audit([hostile, *_rows()], console) == 7
     out = console.export_text()
@@ -113,7 +130,7 @@ def test_export_jsonl_round_trips_and_csv_is_spreadsheet_safe(tmp_path: Path) ->
     export_rows(rows[-1:], tmp_path / "evil.csv")
     with open(tmp_path / "evil.csv", newline="", encoding="utf-8") as fh:
         evil = next(csv.DictReader(fh))
-    assert evil["output_a"] == "'=HYPERLINK(\"http://x\")" and evil["output_b"] == "'+1"
+    assert evil["output_a"] == '\'=HYPERLINK("http://x")' and evil["output_b"] == "'+1"
     assert evil["prompt"] == "'@SUM(A1)"
 
 
