@@ -78,3 +78,16 @@ def test_killed_run_resumes_without_paying_twice(tmp_path: Path) -> None:
     assert _results(killed / "results" / "spine") == _results(clean / "results" / "spine")
     summary = json.loads((killed / "results" / "spine" / "summary.json").read_text())
     assert summary["usage"]["cached_calls"] == len(done)
+
+
+def test_a_changed_max_tokens_is_a_new_call_in_the_ledger() -> None:
+    from judge.config import JudgeSpec
+    from judge.judging.render import Templates, request_for
+    from judge.records import BlindPair
+
+    pairs = [BlindPair(pair_id="p1", prompt="2+2?", output_a="4", output_b="5")]
+    templates = Templates.load()
+    small, _ = request_for(JudgeSpec(max_tokens=256), pairs, templates, 0)
+    large, _ = request_for(JudgeSpec(max_tokens=4096), pairs, templates, 0)
+    again, _ = request_for(JudgeSpec(max_tokens=256), pairs, templates, 0)
+    assert small != large and small == again

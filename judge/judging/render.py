@@ -160,7 +160,12 @@ def _loopback(spec: JudgeSpec) -> bool:
 def request_for(
     spec: JudgeSpec, pairs: list[BlindPair], templates: Templates, attempt: int
 ) -> tuple[str, dict[str, Any]]:
-    """The ledger key and request body of one call (the key also covers the attempt number)."""
+    """The ledger key and request body of one call.
+
+    The key covers everything that can change the reply — model, messages, temperature, schema and
+    ``max_tokens`` (a reply cut at a smaller limit must not be reused for a larger one) — and the
+    attempt number.
+    """
     code = boundary_code(pairs, templates)
     names = call_ids(pairs, code)
     request = {
@@ -174,4 +179,4 @@ def request_for(
             ordered=_loopback(spec),
         ),
     }
-    return content_key({**request, "attempt": attempt}), request
+    return content_key({**request, "max_tokens": spec.max_tokens, "attempt": attempt}), request

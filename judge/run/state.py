@@ -52,6 +52,7 @@ def settings_of(config: RunConfig, templates: Templates) -> dict[str, Any]:
         "decide_degenerate": config.decide_degenerate,
         "judge.model": j.bundled or j.model,
         "judge.temperature": j.temperature,
+        "judge.max_tokens": j.max_tokens,
         "judge.batch_size": j.batch_size,
         "judge.both_orders": j.both_orders,
         "judge.criteria": templates.criteria,
