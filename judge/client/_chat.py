@@ -8,7 +8,7 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlparse
 
 import httpx
@@ -19,6 +19,9 @@ from judge.client._records import ChatReply, FormatMode, Meter, Prices, Totals
 from judge.client._retry import BackoffWait, RetryEvent, RetryPolicy, is_quota, is_retryable
 from judge.errors import APIError, ConfigError, redact, redact_url
 from judge.records import Usage
+
+if TYPE_CHECKING:
+    from judge.config import JudgeSpec
 
 __all__ = ["ChatClient"]
 
@@ -131,6 +134,19 @@ class ChatClient:
 
     def __repr__(self) -> str:
         return f"ChatClient(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
+
+    @classmethod
+    def for_judge(cls, spec: JudgeSpec, prices: Prices | None = None) -> ChatClient:
+        """The client a run's ``[judge]`` section describes (model, endpoint, key variable, limits)."""
+        return cls(
+            spec.model,
+            base_url=spec.base_url,
+            api_key_env=spec.api_key_env,
+            timeout=spec.timeout,
+            concurrency=spec.concurrency,
+            retry=RetryPolicy(attempts=spec.max_retries + 1, initial=spec.backoff, jitter=spec.backoff),
+            prices=prices,
+        )
 
     async def __aenter__(self) -> ChatClient:
         return self

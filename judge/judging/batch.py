@@ -257,15 +257,7 @@ async def judge_with_batches(
     outcome = await prefill_ledger(
         groups, ledger, spec, templates, options, client=batch_client, prices=prices, on_status=on_status
     )
-    live = chat or ChatClient(
-        spec.model,
-        base_url=spec.base_url,
-        api_key_env=spec.api_key_env,
-        timeout=spec.timeout,
-        concurrency=spec.concurrency,
-        retry=RetryPolicy(attempts=spec.max_retries + 1, initial=spec.backoff, jitter=spec.backoff),
-        prices=prices,
-    )
+    live = chat or ChatClient.for_judge(spec, prices)
     stage = JudgeStage(live, ledger, spec, templates)
     try:
         judgments = await stage.run(groups)

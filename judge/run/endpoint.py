@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from judge.client import ChatClient, ChatReply, Prices, RetryPolicy
+from judge.client import ChatClient, ChatReply, Prices
 from judge.config import JudgeSpec, RunConfig
 
 if TYPE_CHECKING:
@@ -37,15 +37,7 @@ def judge_spec(config: RunConfig) -> JudgeSpec:
 
 
 def _client(spec: JudgeSpec, price: Prices | None) -> ChatClient:
-    return ChatClient(
-        spec.model,
-        base_url=spec.base_url,
-        api_key_env=spec.api_key_env,
-        timeout=spec.timeout,
-        concurrency=spec.concurrency,
-        retry=RetryPolicy(attempts=spec.max_retries + 1, initial=spec.backoff, jitter=spec.backoff),
-        prices=price,
-    )
+    return ChatClient.for_judge(spec, price)
 
 
 class LazyJudge:
