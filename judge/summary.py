@@ -15,11 +15,15 @@ from pydantic import Field
 from judge.summary_base import Estimate, Part, PositionBias, Rate
 from judge.summary_judge import (
     Agreement,
+    BatchNotes,
+    CutNotes,
     JudgeReliability,
     LengthBias,
     ModelAccuracy,
     RationaleCheck,
     ReliabilityVerdict,
+    RunNotes,
+    ScreenNotes,
     SlotEffect,
     SlotShare,
     TruthCheck,
@@ -29,8 +33,10 @@ from judge.summary_judge import (
 __all__ = [
     "SCHEMA_VERSION",
     "Agreement",
+    "BatchNotes",
     "CategorySummary",
     "Counts",
+    "CutNotes",
     "Effect",
     "EffectVerdict",
     "Estimate",
@@ -47,7 +53,9 @@ __all__ = [
     "Rate",
     "RationaleCheck",
     "ReliabilityVerdict",
+    "RunNotes",
     "RunState",
+    "ScreenNotes",
     "SignTest",
     "SlotEffect",
     "SlotShare",
@@ -63,7 +71,8 @@ __all__ = [
 #    (for the margin, with a design effect), new effect / failed_bounds / problems / comparison.
 # 3: the product's own findings are typed sections: judge_reliability (the plain verdict on the judge
 #    and its figures) and verification (verified accuracy, judge vs truth, degeneration), no longer
-#    extras["checks"] / extras["degeneration"]; extras holds only what users add.
+#    extras["checks"] / extras["degeneration"]; the run's own notes (screens, outputs cut for the
+#    judge, batch mode) are the typed `notes`; extras holds only what users add.
 SCHEMA_VERSION = 3
 
 EffectVerdict = Literal[
@@ -301,6 +310,7 @@ class Summary(_Part):
     usage: UsageSummary = Field(default_factory=UsageSummary)
     run: RunState | None = Field(default=None, description="judge run only: finished or not, and why.")
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
+    notes: RunNotes | None = Field(default=None, description="Screens, outputs cut for the judge, batch.")
     extras: dict[str, Any] = Field(default_factory=dict, description="What users add (perplexity, ...).")
 
 

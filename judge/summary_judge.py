@@ -11,11 +11,15 @@ from judge.summary_base import Estimate, Part, PositionBias, Rate
 
 __all__ = [
     "Agreement",
+    "BatchNotes",
+    "CutNotes",
     "JudgeReliability",
     "LengthBias",
     "ModelAccuracy",
     "RationaleCheck",
     "ReliabilityVerdict",
+    "RunNotes",
+    "ScreenNotes",
     "SlotEffect",
     "SlotShare",
     "TruthCheck",
@@ -128,3 +132,40 @@ class JudgeReliability(Part):
     batched_vs_single: Agreement | None = Field(default=None, description="Re-judged one per call.")
     rationale: RationaleCheck | None = None
     truth: TruthCheck | None = None
+
+
+class ScreenNotes(Part):
+    """What the screens flagged before judging."""
+
+    injection_flagged: int = Field(default=0, description="Outputs flagged as injection (judged alone).")
+    programs_not_run: int = Field(default=0, description="Procedural checks not run (no sandbox).")
+    not_run_reason: str | None = None
+
+
+class CutNotes(Part):
+    """Outputs longer than ``[judge] max_output_chars``, cut for the judge (whole in generations.jsonl)."""
+
+    count: int
+    outputs: str = Field(description="Which (item id and role), the first 20.")
+    limit: int = Field(description="Characters the judge was shown.")
+
+
+class BatchNotes(Part):
+    """What the OpenAI Batch API did in this run (``[judge] mode = "batch"``)."""
+
+    batch_ids: list[str] = Field(default_factory=list)
+    created: int = Field(default=0, description="Batches this invocation created (0: it resumed one).")
+    answered: int = 0
+    failed_then_reasked: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = Field(default=None, description="At the batch price.")
+    price_factor: float = Field(default=0.5, description="Batch price as a share of the list price.")
+
+
+class RunNotes(Part):
+    """What the run itself did beyond judging: screens, cut outputs, batch mode. None: nothing to note."""
+
+    screen: ScreenNotes | None = None
+    outputs_cut: CutNotes | None = None
+    batch: BatchNotes | None = None

@@ -162,5 +162,5 @@ def test_a_huge_output_is_cut_for_the_judge_and_kept_whole(tmp_path: Path, fake_
     audit = [json.loads(line) for line in (run_dir / "audit.jsonl").read_text().splitlines()]
     cut = [r for r in audit if "output cut here for the judge" in r["output_a"] + r["output_b"]]
     assert len(cut) == 1 and "5,395,007 more characters not shown" in cut[0]["output_a"] + cut[0]["output_b"]
-    extras = json.loads((run_dir / "summary.json").read_text())["extras"]
-    assert extras["outputs_cut_for_the_judge"]["count"] == 1
+    notes = json.loads((run_dir / "summary.json").read_text())["notes"]
+    assert notes["outputs_cut"]["count"] == 1 and notes["outputs_cut"]["limit"] == 5000

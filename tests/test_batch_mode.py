@@ -211,7 +211,7 @@ def test_judge_run_batch_flag_reports_the_batch_price(tmp_path: Path) -> None:
     assert isinstance(dry_live, DryRun) and isinstance(dry_batch, DryRun)
     assert dry_live.cost_usd is not None and dry_batch.cost_usd == pytest.approx(dry_live.cost_usd / 2)
     summary = json.loads((tmp_path / "results" / "spine" / "summary.json").read_text())
-    done = summary["extras"]["batch"]
+    done = summary["notes"]["batch"]
     assert done["answered"] == 6 and done["failed_then_reasked"] == 2 and done["price_factor"] == 0.5
     assert summary["usage"]["cost_usd"] > done["cost_usd"] > 0  # two live calls at list price on top
 

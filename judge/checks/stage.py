@@ -9,14 +9,13 @@ side is decided here, without paying the judge, and recorded as decided-by-check
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from judge.checks import attach_checks, correctness, decide_pair, run_checks
 from judge.checks.truth import typed_accuracy, typed_truth
 from judge.config import RunConfig
 from judge.findings import Checks
 from judge.records import ROLES, Generation, Outcome, PromptItem, Result, Role
-from judge.summary import Verification
+from judge.summary import ScreenNotes, Verification
 
 __all__ = ["apply_checks", "verification"]
 
@@ -28,24 +27,24 @@ def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, d
     return {role: dict(Counter(label(g) for g in gens[role].values())) for role in ROLES}
 
 
-def _screen_extras(checks: dict[tuple[str, Role], Checks]) -> dict[str, Any]:
+def _screen_notes(checks: dict[tuple[str, Role], Checks]) -> ScreenNotes | None:
     """Counts worth a line in the summary: outputs flagged as injections, programs not run."""
     flagged = sum(c.injection_suspected for c in checks.values())
     not_run = [c.procedural for c in checks.values() if c.procedural and c.procedural.status == "not_run"]
-    extras: dict[str, Any] = {"injection_flagged": flagged} if flagged else {}
-    if not_run:
-        extras["procedural_not_run"] = {"count": len(not_run), "reason": not_run[0].reason or ""}
-    return extras
+    if not flagged and not not_run:
+        return None
+    reason = not_run[0].reason if not_run else None
+    return ScreenNotes(injection_flagged=flagged, programs_not_run=len(not_run), not_run_reason=reason)
 
 
 def apply_checks(
     config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]]
-) -> tuple[dict[Role, dict[str, Generation]], dict[str, tuple[Result, str]], dict[str, Any]]:
+) -> tuple[dict[Role, dict[str, Generation]], dict[str, tuple[Result, str]], ScreenNotes | None]:
     """Run the checks on every output.
 
     Returns:
         (generations with ``checks`` filled, item id -> (result, reason) for pairs decided by a
-        check, summary extras).
+        check, what the screens flagged (None: nothing)).
     """
     flat = [gens[role][item.id] for item in items for role in ROLES]
     checks = run_checks(items, flat, source=str(config.prompts))
@@ -59,7 +58,7 @@ def apply_checks(
             verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
             if verdict is not None:
                 decided[item.id] = verdict
-    return out, decided, _screen_extras(checks)
+    return out, decided, _screen_notes(checks)
 
 
 def verification(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from judge.client import Prices
 from judge.judging.batch_options import BATCH_PRICE_FACTOR
 from judge.records import Usage
+from judge.summary import BatchNotes
 
 __all__ = ["BatchOutcome", "billed"]
 
@@ -39,18 +40,18 @@ class BatchOutcome:
         """Cost of the batched tokens at the batch price (None when prices are unknown)."""
         return None if self.prices is None else self.prices.cost(self.usage)
 
-    def extras(self) -> dict[str, object]:
-        """What a run summary shows of batch mode (``summary.extras["batch"]``)."""
-        return {
-            "batch_ids": list(self.batch_ids),
-            "created": self.created,
-            "answered": self.answered,
-            "failed_then_reasked": self.failed,
-            "prompt_tokens": self.usage.prompt_tokens,
-            "completion_tokens": self.usage.completion_tokens,
-            "cost_usd": self.cost,
-            "price_factor": self.price_factor,
-        }
+    def notes(self) -> BatchNotes:
+        """What a run summary shows of batch mode (``summary.notes.batch``)."""
+        return BatchNotes(
+            batch_ids=list(self.batch_ids),
+            created=self.created,
+            answered=self.answered,
+            failed_then_reasked=self.failed,
+            prompt_tokens=self.usage.prompt_tokens,
+            completion_tokens=self.usage.completion_tokens,
+            cost_usd=self.cost,
+            price_factor=self.price_factor,
+        )
 
 
 def billed(live: Usage, list_prices: Prices | None, batch: BatchOutcome | None) -> tuple[Usage, float | None]:

@@ -27,6 +27,7 @@ from judge.reporting.tables import (
     category_table,
     confidence_table,
     extras_tables,
+    notes_tables,
     results_table,
     usage_table,
 )
@@ -116,7 +117,10 @@ def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
 
 
 def _checks_section(s: Summary) -> str:
-    tables = "".join(f"<div>{_table(t)}</div>" for t in [*verification_tables(s), *extras_tables(s.extras)])
+    tables = "".join(
+        f"<div>{_table(t)}</div>"
+        for t in [*verification_tables(s), *notes_tables(s), *extras_tables(s.extras)]
+    )
     body = f'<div class="grid">{tables}</div>' if tables else '<p class="muted">No checks in this run.</p>'
     return f'<section id="checks"><h2>Checks and side signals</h2>{body}</section>'
 

@@ -10,6 +10,7 @@ from judge.reporting.tables import (
     category_table,
     confidence_table,
     extras_tables,
+    notes_tables,
     results_table,
     usage_table,
 )
@@ -78,6 +79,7 @@ def render_markdown(summary: Summary) -> str:
         slot_table(summary.judge_reliability),
         confidence_table(summary),
         *verification_tables(summary),
+        *notes_tables(summary),
         *extras_tables(summary.extras),
         usage_table(summary),
     ]

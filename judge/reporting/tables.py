@@ -15,6 +15,7 @@ __all__ = [
     "cell",
     "confidence_table",
     "extras_tables",
+    "notes_tables",
     "position_table",
     "results_table",
     "usage_table",
@@ -224,6 +225,16 @@ def _perplexity_table(payload: dict[str, Any]) -> list[Table]:
     )
     note = Table("How to read perplexity", ["", ""], [["reading", str(payload.get("reading", ""))]])
     return [table, note]
+
+
+def notes_tables(summary: Summary) -> list[Table]:
+    """The run's typed notes (screens, outputs cut for the judge, batch mode), one table each."""
+    notes = summary.notes
+    if notes is None:
+        return []
+    titled = (("What the screens flagged", notes.screen), ("Outputs cut for the judge", notes.outputs_cut),
+              ("Batch mode (OpenAI Batch API)", notes.batch))  # fmt: skip
+    return [_table_of(title, part.model_dump()) for title, part in titled if part is not None]
 
 
 def extras_tables(extras: dict[str, Any]) -> list[Table]:

@@ -280,10 +280,10 @@ def _finish(
     judged = [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
     folder.write_records(folder.JUDGMENTS, judged)
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
-    extras = dict(prep.extras)
     again = again or Resampled()
+    notes = prep.notes
     if batch is not None:
-        extras["batch"] = batch.extras()
+        notes = notes.model_copy(update={"batch": batch.notes()})
     usage = _usage(config, stage, batch, batched)
     facts = RunFacts(
         run_id=config.name,
@@ -295,7 +295,6 @@ def _finish(
         },
         usage=usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
-        extras=extras,
         verification=verification(outcomes, prep.gens, getattr(config.judge, "evidence", False)),
         judged=judged_pairs(prep.groups, prep.keys, judgments),
         keys=prep.keys,
@@ -308,7 +307,10 @@ def _finish(
     conclusion = summary.conclusion
     if not state.complete:
         conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"
-    summary = summary.model_copy(update={"run": state, "conclusion": conclusion})
+    has_notes = any(v is not None for v in (notes.screen, notes.outputs_cut, notes.batch))
+    summary = summary.model_copy(
+        update={"run": state, "conclusion": conclusion, "notes": notes if has_notes else None}
+    )
     folder.write_records(folder.OUTCOMES, outcomes)
     by_item = {o.item_id: o for o in outcomes}
     rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, stage.raw_replies, by_item, prep.gens)

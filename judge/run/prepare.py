@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from judge.checks.stage import apply_checks
 from judge.config import RunConfig
 from judge.judging.blind import batches, make_pairs
 from judge.records import ROLES, BlindKey, BlindPair, Generation, PromptItem, Result, Role
 from judge.store import Ledger
+from judge.summary import CutNotes, RunNotes
 
 __all__ = ["Files", "Prepared", "blind", "for_judge", "prepare", "read_inputs"]
 
@@ -32,7 +32,7 @@ class Prepared:
     keys: list[BlindKey]
     groups: list[list[BlindPair]]
     decided: dict[str, tuple[Result, str]]
-    extras: dict[str, Any]
+    notes: RunNotes
 
 
 def read_inputs(config: RunConfig) -> tuple[list[PromptItem], Files]:
@@ -63,15 +63,12 @@ def for_judge(
     return {role: {i: cut(g) for i, g in side.items()} for role, side in gens.items()}
 
 
-def _truncated(config: RunConfig, gens: dict[Role, dict[str, Generation]]) -> dict[str, Any]:
+def _truncated(config: RunConfig, gens: dict[Role, dict[str, Generation]]) -> CutNotes | None:
     limit = config.judge.max_output_chars
     cut = sorted(
         f"{g.item_id} ({g.role})" for side in gens.values() for g in side.values() if len(g.output) > limit
     )
-    if not cut:
-        return {}
-    note = f"cut to {limit:,} characters for the judge; the full texts are in generations.jsonl"
-    return {"outputs_cut_for_the_judge": {"count": len(cut), "outputs": ", ".join(cut[:20]), "note": note}}
+    return CutNotes(count=len(cut), outputs=", ".join(cut[:20]), limit=limit) if cut else None
 
 
 def _side(
@@ -88,10 +85,10 @@ def _side(
 def prepare(config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger, show: bool) -> Prepared:
     """Outputs (read or generated and cached), checks, blind pairs and judge batches."""
     gens = {role: _side(config, role, items, files, ledger, show) for role in ROLES}
-    gens, decided, extras = apply_checks(config, items, gens)
+    gens, decided, screen = apply_checks(config, items, gens)
     pairs, keys, groups = blind(config, items, gens, decided)
-    extras = {**extras, **_truncated(config, gens)}
-    return Prepared(items, gens, pairs, keys, groups, decided, extras)
+    notes = RunNotes(screen=screen, outputs_cut=_truncated(config, gens))
+    return Prepared(items, gens, pairs, keys, groups, decided, notes)
 
 
 def blind(
