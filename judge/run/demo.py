@@ -77,6 +77,11 @@ def demo_config(
             both_orders=False,  # one call per five pairs: the demo answers in minutes on 2 cores
             evidence=True,
             rationale_words=8,
+            # the reliability samples (20 pairs re-judged in new batches, 20 one per call) would triple
+            # the 0.5B judge's time on 2 cores; its position and judge-vs-truth figures already say
+            # what it is. A real judge (--judge-base-url) gets them.
+            recheck_batches=False,
+            recheck_single=False,
         )
     else:
         judge = JudgeSpec(
