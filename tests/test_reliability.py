@@ -170,3 +170,14 @@ def test_stats_on_alpaca_eval_reports_length_and_recorded_position(
     share_a = cot["position"]["share_a"]  # referenced_models records which output was shown first
     assert share_a["n"] == 802 and share_a["ci_low"] < 0.5 < share_a["ci_high"]
     assert cot["length"]["prefers_longer"]["estimate"] > 0.9
+
+
+def test_a_judge_whose_reasons_contradict_most_of_its_winners_is_not_trustworthy() -> None:
+    from judge.aggregation.thresholds import reliability_verdict
+    from judge.summary import JudgeReliability, RationaleCheck
+
+    for contradicting, expected in ((16, "not trustworthy here"), (6, "use with care"), (2, "reliable here")):
+        check = RationaleCheck(checked=20, contradicting=contradicting)
+        # the verdict is recomputed from the figures; the one it is built with does not count
+        verdict, why = reliability_verdict(JudgeReliability(verdict="reliable here", rationale=check))
+        assert verdict == expected, (contradicting, why)

@@ -18,7 +18,8 @@ Thresholds (each figure is measured on the run's own verdicts; published anchors
 - **Batched vs single** (re-judged one per call): disagreement with the batched verdicts, same
   thresholds as self-consistency (batching should flip no more than a rerun does).
 - **Rationale vs verdict**: use with care when more than 20 % of the decisive verdicts have a
-  criteria majority naming the other side.
+  criteria majority naming the other side; not trustworthy above 50 % (its winners and its own
+  reasons disagree more often than not).
 - **Judge vs truth** (where execution verified exactly one side): not trustworthy when the judge
   never chose between them or its 95 % interval lies below 50 % (worse than a coin); use with care
   when the interval includes 50 %.
@@ -39,7 +40,7 @@ HUMAN_LONGER = 0.64
 CARE_CONSISTENCY, SEVERE_CONSISTENCY = 0.65, 0.50
 SEVERE_ONE_LABEL = 0.80
 SLOT_P = 0.01
-RATIONALE_SHARE = 0.20
+RATIONALE_SHARE, SEVERE_RATIONALE = 0.20, 0.50
 
 
 def _pct(x: float | None) -> str:
@@ -86,7 +87,7 @@ def _truth(j: JudgeReliability, severe: list[str], care: list[str]) -> None:
         care.append(text + " (not distinguishable from a coin flip)")
 
 
-def _others(j: JudgeReliability, care: list[str]) -> None:
+def _others(j: JudgeReliability, severe: list[str], care: list[str]) -> None:
     if j.slots is not None and j.slots.pvalue is not None and j.slots.pvalue < SLOT_P:
         care.append(
             f"gave verdicts that depend on the comparison's slot in the batch (p = {j.slots.pvalue:.2g})"
@@ -98,7 +99,9 @@ def _others(j: JudgeReliability, care: list[str]) -> None:
         )
     r = j.rationale
     if r is not None and r.checked and r.contradicting / r.checked > RATIONALE_SHARE:
-        care.append(f"contradicted its own criteria majority in {r.contradicting} of {r.checked} verdicts")
+        text = f"contradicted its own criteria majority in {r.contradicting} of {r.checked} verdicts"
+        # more often than not: its winner and its own reasons disagree, so neither can be read
+        (severe if r.contradicting / r.checked > SEVERE_RATIONALE else care).append(text)
 
 
 def reliability_verdict(j: JudgeReliability) -> tuple[ReliabilityVerdict, list[str]]:
@@ -114,7 +117,7 @@ def reliability_verdict(j: JudgeReliability) -> tuple[ReliabilityVerdict, list[s
         care,
     )
     _truth(j, severe, care)
-    _others(j, care)
+    _others(j, severe, care)
     measured = [name for name, part in (("position", j.position), ("slot", j.slots), ("length", j.length),
                 ("self-consistency", j.self_consistency), ("batched vs single", j.batched_vs_single),
                 ("rationale", j.rationale), ("truth", j.truth)) if part is not None]  # fmt: skip
