@@ -173,11 +173,25 @@ def test_stats_on_alpaca_eval_reports_length_and_recorded_position(
 
 
 def test_a_judge_whose_reasons_contradict_most_of_its_winners_is_not_trustworthy() -> None:
+    from judge.aggregation.reliability import JudgedPair, rationale_check
     from judge.aggregation.thresholds import reliability_verdict
-    from judge.summary import JudgeReliability, RationaleCheck
+    from judge.summary import JudgeReliability
 
-    for contradicting, expected in ((16, "not trustworthy here"), (6, "use with care"), (2, "reliable here")):
-        check = RationaleCheck(checked=20, contradicting=contradicting)
-        # the verdict is recomputed from the figures; the one it is built with does not count
-        verdict, why = reliability_verdict(JudgeReliability(verdict="reliable here", rationale=check))
-        assert verdict == expected, (contradicting, why)
+    def verdict_of(contradicting: int) -> str:
+        # 20 verdicts for A; the first `contradicting` give every criterion to B (the product's own check)
+        rows = [
+            JudgedPair(pair_id=f"p{i}", item_id=f"i{i}", round=0, slot=1 + i % 5, call_size=5, winner="A",
+                       a_role="finetuned", len_a=10, len_b=10,
+                       criteria=dict.fromkeys(("correctness", "clarity", "completeness"),
+                                              "B" if i < contradicting else "A"))
+            for i in range(20)
+        ]  # fmt: skip
+        check = rationale_check(rows)
+        assert check is not None and (check.checked, check.contradicting) == (20, contradicting)
+        # the verdict is recomputed from the figures; the one the record is built with does not count
+        verdict, _ = reliability_verdict(JudgeReliability(verdict="reliable here", rationale=check))
+        return verdict
+
+    assert verdict_of(16) == "not trustworthy here"
+    assert verdict_of(6) == "use with care"
+    assert verdict_of(2) == "reliable here"
