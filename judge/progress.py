@@ -14,7 +14,7 @@ from judge.records import Usage
 if TYPE_CHECKING:
     from judge.client import Prices, RetryEvent
 
-__all__ = ["GenerationProgress", "JudgeProgress", "fit", "short_count"]
+__all__ = ["GenerationProgress", "JudgeProgress", "LiveProgress", "fit", "short_count"]
 
 _WIDE = 110  # below this many columns the bars drop what a user can do without (the new/run split)
 
@@ -57,7 +57,22 @@ class _Times(ProgressColumn):
         return Text(f"{_clock(task.elapsed)} eta {_clock(task.time_remaining)}", style="progress.remaining")
 
 
-class _Bar:
+class LiveProgress:
+    """A rich ``Progress`` shown for the length of a ``with`` block (subclasses build ``_progress``)."""
+
+    _progress: Progress
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+
+class _Bar(LiveProgress):
     """One rich bar on stderr with elapsed time and ETA, shown for a ``with`` block.
 
     Laid out to stay on one line at 80 columns: the label is cut in the middle to what is left
@@ -80,15 +95,6 @@ class _Bar:
             disable=not enabled,
         )
         self._task = self._progress.add_task(label, total=total, info="")
-
-    def __enter__(self) -> Self:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._progress.stop()
 
 
 def _plus(a: Usage, b: Usage) -> Usage:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -16,13 +15,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from judge.progress import LiveProgress
+
 if TYPE_CHECKING:
     from judge.client import BatchStatus
 
 __all__ = ["BatchProgress"]
 
 
-class BatchProgress:
+class BatchProgress(LiveProgress):
     """``update`` is :func:`judge.judging.batch.prefill_ledger`'s ``on_status``; one bar per batch id."""
 
     def __init__(self, *, enabled: bool = True) -> None:
@@ -38,15 +39,6 @@ class BatchProgress:
             disable=not enabled,
         )
         self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> Self:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._progress.stop()
 
     def update(self, status: BatchStatus) -> None:
         """Show one polled status (the ETA comes from the pace of answered requests)."""
