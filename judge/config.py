@@ -8,7 +8,9 @@ snapshots in ``results/`` can be shared safely. A literal ``api_key`` is refused
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -28,6 +30,7 @@ from judge.specs import ModelSpec
 __all__ = [
     "DEFAULT_CRITERIA",
     "JudgeSpec",
+    "Pairing",
     "RunConfig",
     "StatsOptions",
     "load_config",
@@ -152,6 +155,26 @@ class StatsOptions(_Section):
     )
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """One comparison of a several-models run: ``candidate`` is judged against ``other``.
+
+    Inside the pairing the candidate takes the fine-tuned side and ``other`` the base side, so every
+    two-model statistic reads "the candidate against the other".
+    """
+
+    candidate: str
+    other: str
+
+    @property
+    def name(self) -> str:
+        """The pairing's folder name under ``pairings/``."""
+        return f"{self.candidate}-vs-{self.other}"
+
+
+_MODEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 class RunConfig(_Section):
     """One comparison run."""
 
@@ -163,7 +186,16 @@ class RunConfig(_Section):
     decide_degenerate: bool = Field(
         default=False, description="Decide pairs with a degenerate side unjudged."
     )
-    models: dict[Literal["finetuned", "base"], ModelSpec]
+    models: dict[str, ModelSpec] = Field(
+        description="[models.<key>]: finetuned + base, or any number of models (see baseline, design)."
+    )
+    baseline: str | None = Field(
+        default=None, description='Several models: the model every other is compared with (default "base").'
+    )
+    design: Literal["vs-baseline", "all-pairs"] = Field(
+        default="vs-baseline",
+        description="Several models: every model against the baseline, or every pair of models.",
+    )
     judge: JudgeSpec = Field(default_factory=JudgeSpec)
     stats: StatsOptions = Field(default_factory=StatsOptions)
     source: Path | None = Field(default=None, description="The TOML file this came from.")
@@ -176,19 +208,79 @@ class RunConfig(_Section):
         return name
 
     @model_validator(mode="after")
-    def _both_sides(self) -> RunConfig:
-        missing = [role for role in ("finetuned", "base") if role not in self.models]
-        if missing:
+    def _models(self) -> RunConfig:
+        bad = [k for k in self.models if not _MODEL_KEY.fullmatch(k)]
+        if bad:
             raise ValueError(
-                f"no [models.{missing[0]}] section: a run compares [models.finetuned] with [models.base]; "
-                f"add [models.{missing[0]}] with a name and one of outputs, base_url + model, hf, bundled"
+                f"[models.{bad[0]}]: a model key names folders and report rows; use letters, digits, "
+                "'.', '-' and '_' (at most 64, starting with a letter or digit)"
+            )
+        if not self.several:
+            if self.baseline not in (None, "base"):
+                raise ValueError(
+                    f'baseline = "{self.baseline}": a two-model run compares [models.finetuned] with '
+                    "[models.base]; name the models by what they are to choose another baseline"
+                )
+            return self
+        if len(self.models) < 2:
+            only = next(iter(self.models), "finetuned")
+            missing = "finetuned" if only == "base" else "base"
+            raise ValueError(
+                f"no [models.{missing}] section: a run compares at least two models; add "
+                f"[models.{missing}] with a name and one of outputs, base_url + model, hf, bundled"
+            )
+        wanted = self.baseline or "base"
+        if wanted not in self.models:
+            raise ValueError(
+                f'the baseline "{wanted}" is not among the models ({", ".join(self.models)}); '
+                'set baseline = "<one of them>" or name the baseline [models.base]'
             )
         return self
+
+    @property
+    def several(self) -> bool:
+        """More (or other) models than the classic [models.finetuned] + [models.base] pair."""
+        return set(self.models) != {"finetuned", "base"}
+
+    @property
+    def baseline_key(self) -> str:
+        """The model every other is compared with."""
+        return self.baseline or "base"
 
     @property
     def run_dir(self) -> Path:
         """The run folder."""
         return self.results / self.name
+
+    def pairings(self) -> list[Pairing]:
+        """The comparisons the design asks for, in config order.
+
+        ``vs-baseline``: every other model against the baseline. ``all-pairs``: every pair of models;
+        in a pair without the baseline the later-listed model is the candidate (for checkpoints listed
+        by step: the later step against the earlier). A two-model run has one pairing, finetuned-vs-base.
+        """
+        if not self.several:
+            return [Pairing("finetuned", "base")]
+        keys, base = list(self.models), self.baseline_key
+        if self.design == "vs-baseline":
+            return [Pairing(k, base) for k in keys if k != base]
+        out = []
+        for i, first in enumerate(keys):
+            for later in keys[i + 1 :]:
+                out.append(Pairing(first, later) if later == base else Pairing(later, first))
+        return out
+
+    def for_pairing(self, pairing: Pairing) -> RunConfig:
+        """The two-model config of one pairing: its candidate as finetuned, the other as base.
+
+        Its run folder is ``<run>/pairings/<candidate>-vs-<other>/``, a complete two-model run folder.
+        """
+        if not self.several:
+            return self
+        models = {"finetuned": self.models[pairing.candidate], "base": self.models[pairing.other]}
+        return self.model_copy(
+            update={"models": models, "name": pairing.name, "results": self.run_dir / "pairings", "baseline": None}
+        )
 
 
 def _reject_secrets(data: Any, path: Path, trail: str = "") -> None:
@@ -222,6 +314,7 @@ def _absolutise(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for role, spec in (given if isinstance(given, dict) else {}).items():
         spec = dict(spec) if isinstance(spec, dict) else spec
         if isinstance(spec, dict):
+            spec.setdefault("name", role)  # a model is named by its key unless it says otherwise
             for key in ("outputs", "adapter"):
                 if key in spec:
                     spec[key] = _resolve(base, spec[key])

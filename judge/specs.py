@@ -57,6 +57,9 @@ class ModelSpec(BaseModel):
         default=8, ge=1, description="Prompts generated at once (base_url: requests in flight to the server)."
     )
     params: GenerationParams = Field(default_factory=GenerationParams)
+    step: int | None = Field(
+        default=None, ge=0, description="Several models: the training step of a checkpoint (draws the curve)."
+    )
 
     @field_serializer("base_url")
     def _without_credentials(self, url: str | None) -> str | None:

@@ -283,9 +283,10 @@ class Summary(_Part):
     win_rate: Rate
     loss_rate: Rate
     tie_rate: Rate
-    comparison: Literal["base", "reference"] = Field(
+    comparison: Literal["base", "reference", "baseline", "model"] = Field(
         default="base",
-        description="The second model: the fine-tune's base (a run) or a reference (an imported file).",
+        description="The second model: the fine-tune's base (a run), a reference (an imported file), or in "
+        "a several-models run's pairing the run's baseline or another model.",
     )
     preference: Estimate = Field(description="(W + T/2)/n = (1 + net)/2, the same interval as net_win_rate.")
     net_win_rate: Estimate = Field(description="(W - L)/n with the interval consistent with sign_test.")

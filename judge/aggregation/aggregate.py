@@ -173,7 +173,7 @@ class RunFacts:
     keys: list[BlindKey] = field(default_factory=list)
     rejudged_batches: Rejudged | None = None  # self-consistency sample
     rejudged_single: Rejudged | None = None  # batched-vs-single sample
-    comparison: Literal["base", "reference"] = "base"  # "reference": an imported file, not a fine-tune run
+    comparison: Literal["base", "reference", "baseline", "model"] = "base"  # see Summary.comparison
 
 
 def _rate(k: int, n: int, level: float) -> Rate:

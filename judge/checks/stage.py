@@ -17,7 +17,7 @@ from judge.findings import Checks
 from judge.records import ROLES, Generation, Outcome, PromptItem, Result, Role
 from judge.summary import ScreenNotes, Verification
 
-__all__ = ["apply_checks", "verification"]
+__all__ = ["apply_checks", "check_each", "pair_checks", "verification"]
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
@@ -59,6 +59,40 @@ def apply_checks(
             if verdict is not None:
                 decided[item.id] = verdict
     return out, decided, _screen_notes(checks)
+
+
+def check_each(
+    config: RunConfig, items: list[PromptItem], gens: dict[str, dict[str, Generation]]
+) -> dict[str, dict[str, Generation]]:
+    """Several models: the checks run once per model (its outputs then serve every pairing).
+
+    Args:
+        gens: model key -> item id -> that model's generation.
+
+    Returns:
+        The same generations with ``checks`` filled.
+    """
+    out: dict[str, dict[str, Generation]] = {}
+    for key, side in gens.items():
+        flat = [side[item.id] for item in items]
+        checked = attach_checks(flat, run_checks(items, flat, source=str(config.prompts)))
+        out[key] = {g.item_id: g for g in checked}
+    return out
+
+
+def pair_checks(
+    config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]]
+) -> tuple[dict[str, tuple[Result, str]], ScreenNotes | None]:
+    """Several models: for one pairing whose generations are already checked, the pairs a check
+    decides (``decide_degenerate``) and what the screens flagged."""
+    checks = {(g.item_id, role): g.checks for role in ROLES for g in gens[role].values()}
+    decided: dict[str, tuple[Result, str]] = {}
+    if config.decide_degenerate:
+        for item in items:
+            verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
+            if verdict is not None:
+                decided[item.id] = verdict
+    return decided, _screen_notes(checks)
 
 
 def verification(

@@ -29,9 +29,18 @@ def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[s
 
 
 def outputs_for(
-    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None, *, show_progress: bool = True
+    spec: ModelSpec,
+    role: Role,
+    items: list[PromptItem],
+    ledger: Ledger | None,
+    *,
+    show_progress: bool = True,
+    label: str | None = None,
 ) -> dict[str, Generation]:
-    """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend."""
+    """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend.
+
+    ``label`` names the model on the progress bar (default: the role).
+    """
     found = file_outputs(spec, role, items)
     if found is not None:
         return {i.id: found[i.id] for i in items}
@@ -39,7 +48,7 @@ def outputs_for(
     from judge.progress import GenerationProgress
 
     log_dir = str(ledger.path.parent) if ledger is not None else None
-    with GenerationProgress(f"{role} ({spec.name})", enabled=show_progress) as bar:
+    with GenerationProgress(f"{label or role} ({spec.name})", enabled=show_progress) as bar:
         generations = asyncio.run(
             generate(spec, items, cache=ledger, role=role, progress=bar, log_dir=log_dir)
         )

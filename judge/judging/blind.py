@@ -24,22 +24,27 @@ import random
 from judge.judging.evidence import evidence_for
 from judge.records import BlindKey, BlindPair, Generation, PromptItem, Result, Role, Winner
 
-__all__ = ["batches", "make_pairs", "unblind"]
+__all__ = ["batches", "make_pairs", "mixed_batches", "unblind"]
 
 
 def _mac(seed: int, message: str) -> bytes:
     return hmac.new(str(seed).encode(), message.encode("utf-8"), hashlib.sha256).digest()
 
 
-def pair_id(seed: int, item_id: str, round_: int) -> str:
-    """The opaque id the judge sees for one (item, round)."""
-    digest = _mac(seed, f"pair\x00{item_id}\x00{round_}")
+def _unit(item_id: str, pairing: str) -> str:
+    # A two-model run's pairing is "": its ids are those of every earlier version.
+    return f"{pairing}\x00{item_id}" if pairing else item_id
+
+
+def pair_id(seed: int, item_id: str, round_: int, pairing: str = "") -> str:
+    """The opaque id the judge sees for one (pairing, item, round)."""
+    digest = _mac(seed, f"pair\x00{_unit(item_id, pairing)}\x00{round_}")
     return base64.b32encode(digest[:5]).decode().lower()
 
 
-def first_a_role(seed: int, item_id: str) -> Role:
-    """Which role is shown as A in round 0 for this item (a fair coin per item)."""
-    return "finetuned" if _mac(seed, f"position\x00{item_id}")[0] & 1 else "base"
+def first_a_role(seed: int, item_id: str, pairing: str = "") -> Role:
+    """Which role is shown as A in round 0 for this item (a fair coin per item and pairing)."""
+    return "finetuned" if _mac(seed, f"position\x00{_unit(item_id, pairing)}")[0] & 1 else "base"
 
 
 def make_pairs(
@@ -49,6 +54,7 @@ def make_pairs(
     seed: int,
     both_orders: bool = False,
     evidence: bool = False,
+    pairing: str = "",
 ) -> tuple[list[BlindPair], list[BlindKey]]:
     """Build the blind pairs and their key.
 
@@ -58,6 +64,8 @@ def make_pairs(
         seed: the run seed.
         both_orders: also build the position-swapped copy of every pair (round 1).
         evidence: put the checks' verified facts about each output beside it, by label.
+        pairing: several models: the pairing's name, which keys its ids and coins apart from the
+            other pairings' ("" in a two-model run).
 
     Returns:
         (pairs, keys), index-aligned.
@@ -65,11 +73,11 @@ def make_pairs(
     pairs: list[BlindPair] = []
     keys: list[BlindKey] = []
     for item in items:
-        a_role = first_a_role(seed, item.id)
+        a_role = first_a_role(seed, item.id, pairing)
         for round_ in (0, 1) if both_orders else (0,):
             role_a: Role = a_role if round_ == 0 else ("base" if a_role == "finetuned" else "finetuned")
             role_b: Role = "base" if role_a == "finetuned" else "finetuned"
-            pid = pair_id(seed, item.id, round_)
+            pid = pair_id(seed, item.id, round_, pairing)
             gen_a, gen_b = outputs[role_a][item.id], outputs[role_b][item.id]
             facts = (evidence_for(item, gen_a.checks), evidence_for(item, gen_b.checks))
             facts = facts if evidence else (None, None)
@@ -115,6 +123,54 @@ def batches(pairs: list[BlindPair], keys: list[BlindKey], *, seed: int, size: in
         extra = [p for item, p in by_round[round_].items() if item not in by_round[0]]
         out.extend(extra[i : i + size] for i in range(0, len(extra), size))
     return [b for b in out if b]
+
+
+def mixed_batches(
+    pairings: list[tuple[str, list[BlindPair], list[BlindKey]]], *, seed: int, size: int
+) -> list[list[BlindPair]]:
+    """Several models: judge batches that mix the pairings, a group of items forming one cluster.
+
+    The items are shuffled (seeded) and cut into groups of ``size``. Each group is judged in one call
+    per pairing *offset* r = 0..P-1: the call holds, for the group's j-th item, its comparison in
+    pairing (j + r) mod P. So every call mixes pairings and never shows one prompt twice, each
+    (item, pairing, round) is judged exactly once, and a group's calls share only the group's items,
+    which makes the group the independent unit for statistics across models. Under ``both_orders``
+    the swapped copies are judged by the same rule in calls of their own. The order of calls and of
+    the comparisons inside each call is shuffled.
+
+    Args:
+        pairings: (pairing name, its pairs to judge, their keys), in config order.
+        seed: the run seed.
+        size: comparisons per call.
+    """
+    found: dict[tuple[str, int, str], BlindPair] = {}
+    items: dict[str, None] = {}
+    rounds: set[int] = set()
+    for name, pairs, keys in pairings:
+        for p, k in zip(pairs, keys, strict=True):
+            found[(name, k.round, k.item_id)] = p
+            items.setdefault(k.item_id)
+            rounds.add(k.round)
+    names = [name for name, _, _ in pairings]
+    order = list(items)
+    random.Random(f"{seed}:groups").shuffle(order)
+    groups = [order[i : i + size] for i in range(0, len(order), size)]
+    out: list[list[BlindPair]] = []
+    for round_ in sorted(rounds):
+        rng = random.Random(f"{seed}:mixed:{round_}")
+        calls = []
+        for group in groups:
+            for r in range(len(names)):
+                chosen = [
+                    found[key]
+                    for j, item in enumerate(group)
+                    if (key := (names[(j + r) % len(names)], round_, item)) in found
+                ]
+                rng.shuffle(chosen)
+                calls.append(chosen)
+        rng.shuffle(calls)
+        out.extend(c for c in calls if c)
+    return out
 
 
 def unblind(key: BlindKey, winner: Winner) -> Result:

@@ -18,10 +18,12 @@ from judge.reporting.narrator_judge import (
     truth_sentence,
 )
 from judge.summary import Effect, FailedBound, PositionBias, Power, SignTest, Summary
+from judge.summary_several import PairingResult, Rating, SeveralSummary
 
 __all__ = [
     "accuracy_sentence",
     "bounds_sentence",
+    "checkpoint_sentence",
     "conclusion",
     "decimals",
     "effect_sentence",
@@ -33,6 +35,10 @@ __all__ = [
     "plan_sentence",
     "position_note",
     "power_sentence",
+    "rank_text",
+    "ranking_sentence",
+    "several_conclusion",
+    "several_lead",
     "reliability_details",
     "reliability_sentence",
     "short_decision",
@@ -72,7 +78,9 @@ def _points(x: float) -> str:
 def other_name(s: Summary) -> str:
     """How the second model is named: "its base X" for a run, "the reference X" for a file."""
     base = s.models.get("base", "the base model")
-    return f"the reference {base}" if s.comparison == "reference" else f"its base {base}"
+    return {"reference": f"the reference {base}", "baseline": f"the baseline {base}", "model": base}.get(
+        s.comparison, f"its base {base}"
+    )
 
 
 def _tally(s: Summary) -> str:
@@ -182,9 +190,11 @@ def _decision(s: Summary) -> str:
         return f"Every judged pair was a tie ({c.tie} of {c.n}): no difference was seen{_preference(s)}."
     p = f"{_test(st)}, alpha = {st.alpha}"
     if st.significant and c.loss > c.win:
-        advice = (
-            "should not replace the base" if s.comparison == "base" else "is not preferred to the reference"
-        )
+        advice = {
+            "base": "should not replace the base",
+            "baseline": "should not replace the baseline",
+            "model": f"is not preferred to {other}",
+        }.get(s.comparison, "is not preferred to the reference")
         return (
             f"{ft} is WORSE than {other}: it {_tally(s)}{_preference(s)}; {p}: significant. "
             f"It {advice} on this evidence."
@@ -278,3 +288,94 @@ def short_decision(s: Summary) -> str:
     if st.significant:
         return f"{ft} beats {other} {effect}, {test}."
     return f"No significant difference between {ft} and {other} {effect}, {test}: the interval includes 50 %."
+
+
+# --- several models -------------------------------------------------------------------------------
+
+
+def _several_names(s: SeveralSummary) -> dict[str, str]:
+    return {m.key: m.name for m in s.models}
+
+
+def _against(p: PairingResult, names: dict[str, str]) -> str:
+    """One model against the baseline: its preference with the interval and the adjusted p."""
+    from judge.reporting.words import fmt_p  # words builds on this module
+
+    pref, test = p.summary.preference, p.summary.sign_test
+    shown = ""
+    if pref.estimate is not None and pref.ci_low is not None and pref.ci_high is not None:
+        shown = interval_text(pref.estimate, pref.ci_low, pref.ci_high, test.significant)
+    adjusted = "" if p.pvalue_holm is None else f", Holm-adjusted p {fmt_p(p.pvalue_holm)}"
+    return f"{names[p.candidate]} {shown} preferred{adjusted}"
+
+
+def _standing(p: PairingResult) -> str:
+    """better / worse / unclear, by the Holm-adjusted decision and the sign of the net win rate."""
+    net = p.summary.net_win_rate.estimate
+    if not p.significant_holm or net is None or net == 0:
+        return "unclear"
+    return "better" if net > 0 else "worse"
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def several_lead(s: SeveralSummary) -> str:
+    """The answer first: which models are worse than the baseline, which better, which unclear."""
+    names = _several_names(s)
+    base = names[s.baseline]
+    vs = [p for p in s.pairings if p.vs_baseline]
+    if not vs:
+        return f"No model was compared with the baseline {base}."
+    groups = {k: [p for p in vs if _standing(p) == k] for k in ("worse", "better", "unclear")}
+    family = f"corrected for comparing {len(vs)} models with it (Holm)" if len(vs) > 1 else ""
+    said = []
+    if groups["worse"]:
+        who = [names[p.candidate] for p in groups["worse"]]
+        subject = "Every model is" if len(who) == len(vs) and len(vs) > 1 else f"{_listing(who)} {'is' if len(who) == 1 else 'are'}"
+        said.append(f"{subject} WORSE than the baseline {base}: " + "; ".join(_against(p, names) for p in groups["worse"]) + ".")
+    if groups["better"]:
+        who = [names[p.candidate] for p in groups["better"]]
+        said.append(f"{_listing(who)} {'beats' if len(who) == 1 else 'beat'} {base}: " + "; ".join(_against(p, names) for p in groups["better"]) + ".")
+    if groups["unclear"]:
+        who = [names[p.candidate] for p in groups["unclear"]]
+        said.append(f"No clear difference from {base} for {_listing(who)}: " + "; ".join(_against(p, names) for p in groups["unclear"]) + ".")
+    if family:
+        said.append(f"Decisions at alpha = {s.alpha:g}, {family}.")
+    return " ".join(said)
+
+
+def rank_text(r: Rating) -> str:
+    """A rank with its uncertainty: "2" when the intervals settle it, "1-3" when they do not."""
+    return str(r.rank_best) if r.rank_best == r.rank_worst else f"{r.rank_best}\u2013{r.rank_worst}"
+
+
+def ranking_sentence(s: SeveralSummary) -> str:
+    """The order with its uncertainty, or why there is none."""
+    if not s.ratings:
+        return f"No ranking: {s.ratings_note}." if s.ratings_note else ""
+    names = _several_names(s)
+    order = ", ".join(f"{names[r.model]} (rank {rank_text(r)})" for r in s.ratings)
+    settled = all(r.rank_best == r.rank_worst for r in s.ratings)
+    tail = "the intervals settle every rank" if settled else "a range means the intervals cannot settle the rank"
+    return f"Ranking by Bradley-Terry rating, best first: {order}; {tail}."
+
+
+def checkpoint_sentence(s: SeveralSummary) -> str:
+    """The best training step and how sure we are."""
+    c = s.checkpoints
+    if c is None:
+        return ""
+    sure = "" if c.p_best is None else f" (probability it is the best: {pct(c.p_best)})"
+    others = [x for x in c.not_distinguishable if x != c.best_step]
+    apart = (
+        f"; steps {', '.join(map(str, others))} cannot be told from it" if others else "; no other step comes close"
+    )
+    return f"Best checkpoint: step {c.best_step}{sure}{apart}."
+
+
+def several_conclusion(s: SeveralSummary) -> str:
+    """A several-models run's answer in words: the verdict against the baseline first, then the order."""
+    parts = [several_lead(s), ranking_sentence(s), checkpoint_sentence(s)]
+    return "\n\n".join(p for p in parts if p)

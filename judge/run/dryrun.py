@@ -29,7 +29,7 @@ from judge.run.prepare import Files, blind
 from judge.specs import ModelSpec
 from judge.store import Ledger
 
-__all__ = ["DryRun", "SideEstimate", "estimate"]
+__all__ = ["DryRun", "PairingEstimate", "SideEstimate", "estimate", "estimate_several"]
 
 _CHARS_PER_TOKEN = 4
 _REPLY_FORMAT_TOKENS = 13  # a compact verdict besides its rationale (benchmarks/bench_tokens.py)
@@ -40,7 +40,7 @@ _TOKENS_PER_WORD = 1.4
 class SideEstimate:
     """One side's outputs: read from a file, or generated (how many requests, how many tokens at most)."""
 
-    role: Role
+    role: str  # the side, or a several-models run's model key
     model: str
     source: str
     to_generate: int
@@ -60,6 +60,24 @@ class SideEstimate:
 
 
 @dataclass(frozen=True)
+class PairingEstimate:
+    """Several models: one pairing's comparisons and its share of the mixed calls and cost."""
+
+    name: str
+    comparisons: int
+    calls: float
+    cost_usd: float | None
+
+    def describe(self, priced: bool) -> str:
+        """The pairing in words."""
+        cost = f", about ${self.cost_usd:.4f}" if priced and self.cost_usd is not None else ""
+        return (
+            f"pairing {self.name}: {self.comparisons} comparisons, the share of about {self.calls:.1f} "
+            f"judge calls to send{cost}"
+        )
+
+
+@dataclass(frozen=True)
 class DryRun:
     """What a run would cost, computed without calling any endpoint or writing anything."""
 
@@ -72,6 +90,7 @@ class DryRun:
     sides: tuple[SideEstimate, ...] = ()
     upper_bound: bool = False
     notes: tuple[str, ...] = ()
+    pairings: tuple[PairingEstimate, ...] = ()  # several models: each pairing's share
 
     def describe(self) -> str:
         """The estimate in words."""
@@ -83,6 +102,7 @@ class DryRun:
         about = "at most" if self.upper_bound else "about"
         new = self.calls - self.cached_calls
         lines = [s.describe() for s in self.sides]
+        lines += [p.describe(self.cost_usd is not None) for p in self.pairings]
         lines.append(
             f"judging: {self.pairs} pairs in {self.calls} judge calls ({self.cached_calls} already in the "
             f"ledger, {new} to send); {about} {self.prompt_tokens:,} prompt + {self.completion_tokens:,} "
@@ -104,10 +124,9 @@ def _source(spec: ModelSpec) -> str:
 
 
 def _side(
-    config: RunConfig, role: Role, items: list[PromptItem], ledger: Ledger
+    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger, label: str | None = None
 ) -> tuple[SideEstimate, dict[str, Generation]]:
     """A generated side: the outputs the ledger holds, and a max-length stand-in for the others."""
-    spec = config.models[role]
     found = {
         i.id: text for i, k in zip(items, cache_keys(spec, items), strict=True) if (text := ledger.get(k))
     }
@@ -119,7 +138,7 @@ def _side(
     todo = [i for i in items if i.id not in found]
     prompt_tokens = sum(len(i.prompt) + len(spec.params.system or "") for i in todo) // _CHARS_PER_TOKEN
     side = SideEstimate(
-        role, spec.name, _source(spec), len(todo), len(found), spec.params.max_tokens, prompt_tokens
+        label or role, spec.name, _source(spec), len(todo), len(found), spec.params.max_tokens, prompt_tokens
     )
     return side, gens
 
@@ -165,7 +184,7 @@ def _outputs(
     for role in ROLES:
         given, spec = files[role], config.models[role]
         if given is None:
-            side, gens[role] = _side(config, role, items, ledger)
+            side, gens[role] = _side(spec, role, items, ledger)
         else:
             side, gens[role] = SideEstimate(role, spec.name, _source(spec), 0, 0, 0, 0), given
         sides.append(side)
@@ -221,3 +240,66 @@ def _notes(config: RunConfig, to_send: int) -> tuple[str, ...]:
     except ConfigError as exc:
         return (f"note: the real run would stop here: {exc}",)
     return ()
+
+
+_MANY_PAIRINGS = 10
+
+
+def estimate_several(
+    config: RunConfig, items: list[PromptItem], files: Mapping[str, dict[str, Generation] | None], templates: Templates
+) -> DryRun:
+    """The dry run of a several-models run: each model once, the mixed calls, and each pairing's share."""
+    from judge.checks.stage import check_each
+    from judge.run.several import blind_pairings
+
+    with Ledger.snapshot(config.run_dir / "ledger.sqlite") as ledger:
+        sides, gens = [], {}
+        for key, spec in config.models.items():
+            given = files[key]
+            if given is None:
+                side, gens[key] = _side(spec, "finetuned", items, ledger, label=key)
+            else:
+                side, gens[key] = SideEstimate(key, spec.name, _source(spec), 0, 0, 0, 0), given
+            sides.append(side)
+        upper = any(s.to_generate for s in sides)
+        if not upper:  # real outputs everywhere: checks may decide some pairs without the judge
+            gens = check_each(config, items, gens)
+        _, groups = blind_pairings(config, items, gens, decide=not upper)
+        stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
+        _, again = asyncio.run(judge_then_resample(stage, groups, config.seed))
+    price = prices(config)
+    if config.judge.mode == "batch":
+        price = batch_prices(price, config.judge.batch)
+    cost = None if price is None else price.cost(stage.new_usage)
+    sent, to_send = sum(len(g) for g in groups), stage.calls - stage.cached_calls
+    shares = []
+    for pairing in config.pairings():
+        n = sum(1 for g in groups for p in g if p.pair_id in _ids(config, pairing.name, items))
+        f = n / sent if sent else 0.0
+        shares.append(PairingEstimate(pairing.name, n, to_send * f, None if cost is None else cost * f))
+    notes = _notes(config, to_send) + _recheck_note(again)
+    pairings, k = len(config.pairings()), len(config.models)
+    if config.design == "all-pairs" and pairings >= _MANY_PAIRINGS:
+        notes += (
+            f"warning: all-pairs with {k} models makes {pairings} pairings, {pairings / (k - 1):.1f} times the "
+            'calls of design = "vs-baseline"; the ratings need only a connected design',
+        )
+    return DryRun(
+        pairs=sent,
+        calls=stage.calls,
+        cached_calls=stage.cached_calls,
+        prompt_tokens=stage.new_usage.prompt_tokens,
+        completion_tokens=stage.new_usage.completion_tokens,
+        cost_usd=cost,
+        sides=tuple(sides),
+        upper_bound=upper,
+        notes=notes,
+        pairings=tuple(shares),
+    )
+
+
+def _ids(config: RunConfig, pairing: str, items: list[PromptItem]) -> set[str]:
+    from judge.judging.blind import pair_id
+
+    rounds = (0, 1) if config.judge.both_orders else (0,)
+    return {pair_id(config.seed, i.id, r, pairing) for i in items for r in rounds}

@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from judge.aggregation import aggregate
 from judge.aggregation.aggregate import RunFacts
 from judge.aggregation.audit_rows import audit_rows
-from judge.aggregation.reliability import judged_pairs
+from judge.aggregation.reliability import JudgedPair, judged_pairs
 from judge.checks.stage import verification
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
@@ -47,18 +47,25 @@ from judge.run.state import (
 )
 from judge.runfolder import RunFolder
 from judge.store import Ledger
-from judge.summary import Summary, UsageSummary
+from judge.summary import RunState, Summary, UsageSummary
+from judge.summary_several import SeveralSummary
 
 __all__ = ["CompareResult", "DryRun", "run_comparison"]
 
 
 @dataclass
 class CompareResult:
-    """What a run produced. ``summary`` is also in ``run_dir/summary.json``."""
+    """What a run produced. ``summary`` is also in ``run_dir/summary.json``.
 
-    summary: Summary
+    A two-model run's ``summary`` is a :class:`~judge.summary.Summary`; a several-models run's is a
+    :class:`~judge.summary_several.SeveralSummary`, and ``pairings`` holds each pairing's own
+    two-model result (name ``<candidate>-vs-<other>`` -> CompareResult).
+    """
+
+    summary: Summary | SeveralSummary
     outcomes: list[Outcome]
     run_dir: Path
+    pairings: dict[str, CompareResult] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -66,12 +73,24 @@ class CompareResult:
         return self.summary.run.exit_code if self.summary.run else 0
 
     def to_dataframe(self, *, texts: bool = False) -> pd.DataFrame:
-        """One row per prompt: status, result (fine-tuned side), confidence, criteria, ...
+        """One row per prompt (several models: per prompt and pairing): status, result (from the
+        fine-tuned side, or the pairing's candidate), confidence, criteria, ...
 
         Args:
             texts: also ``prompt``, ``reference``, ``output_finetuned`` and ``output_base``
                 (read from the run folder's generations.jsonl and audit.jsonl).
         """
+        if self.pairings:
+            frames = []
+            for name, result in self.pairings.items():
+                frame = result.to_dataframe(texts=texts)
+                summary = result.summary
+                assert isinstance(summary, Summary)
+                frame.insert(0, "pairing", name)
+                frame.insert(1, "candidate", summary.models.get("finetuned", ""))
+                frame.insert(2, "other", summary.models.get("base", ""))
+                frames.append(frame)
+            return pd.concat(frames, ignore_index=True)
         if texts:
             from judge.collection import texts_frame
 
@@ -177,6 +196,18 @@ def run_comparison(
         ConfigError, InputError: nothing was written.
         RunFolderBusy: another run holds the folder.
     """
+    if config.several:
+        from judge.run.several import run_several
+
+        return run_several(
+            config,
+            dry_run=dry_run,
+            show_progress=show_progress,
+            client=client,
+            replace=replace,
+            wait=wait,
+            on_wait=on_wait,
+        )
     started = now_iso()
     items, files = read_inputs(config)  # every InputError is raised here, before anything is written
     templates = Templates.load(config.judge.prompts, config.judge.criteria)
@@ -275,35 +306,70 @@ def _finish(
     batched: Usage | None = None,
     again: Resampled | None = None,
 ) -> CompareResult:
+    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+    return finish_folder(
+        config,
+        prep,
+        judgments,
+        Finish(
+            usage=_usage(config, stage, batch, batched),
+            judged=judged_pairs(prep.groups, prep.keys, judgments),
+            state=state,
+            recovered=recovered(before, judgments),
+            started=started,
+            raw_replies=stage.raw_replies,
+            batch=batch,
+            again=again or Resampled(),
+        ),
+    )
+
+
+@dataclass
+class Finish:
+    """What the judge stage leaves for writing one two-model run folder."""
+
+    usage: UsageSummary
+    judged: list[JudgedPair]
+    state: RunState
+    recovered: int
+    started: str
+    raw_replies: Mapping[str, str]
+    batch: BatchOutcome | None = None
+    again: Resampled = field(default_factory=Resampled)
+    index: bool = True  # write results/index.html (a several-models run writes it once, at the end)
+    comparison: Literal["base", "baseline", "model"] = "base"  # how the report names the base side
+
+
+def finish_folder(
+    config: RunConfig, prep: Prepared, judgments: dict[str, Judgment], end: Finish
+) -> CompareResult:
+    """Un-blind, aggregate and write one two-model run folder (outcomes, audit, summary, reports).
+
+    ``judgments`` holds this folder's pairs only; a several-models run calls this once per pairing.
+    """
     run_dir = config.run_dir
     folder = RunFolder(run_dir)
     judged = [judgments[p.pair_id] for p in prep.pairs if p.pair_id in judgments]
     folder.write_records(folder.JUDGMENTS, judged)
     outcomes = aggregate.build_outcomes(prep.items, prep.keys, judgments, prep.decided)
-    again = again or Resampled()
     notes = prep.notes
-    if batch is not None:
-        notes = notes.model_copy(update={"batch": batch.notes()})
-    usage = _usage(config, stage, batch, batched)
+    if end.batch is not None:
+        notes = notes.model_copy(update={"batch": end.batch.notes()})
     facts = RunFacts(
         run_id=config.name,
         models={r: config.models[r].name for r in ROLES},
-        judge={
-            "model": config.judge.model,
-            "base_url": _judge_where(config),
-            "evidence": "shown" if config.judge.evidence else "not shown",
-        },
-        usage=usage,
+        judge=judge_facts(config),
+        usage=end.usage,
         label_counts=Counter(j.verdict.winner for j in judgments.values() if j.verdict),
         verification=verification(outcomes, prep.gens, getattr(config.judge, "evidence", False)),
-        judged=judged_pairs(prep.groups, prep.keys, judgments),
+        judged=end.judged,
         keys=prep.keys,
-        rejudged_batches=again.batches,
-        rejudged_single=again.single,
+        rejudged_batches=end.again.batches,
+        rejudged_single=end.again.single,
+        comparison=end.comparison,
     )
     summary = aggregate.summarize(outcomes, facts, config.stats)
-    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
-    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
+    state = record_invocation(run_dir, end.state, end.usage, end.recovered, end.started)
     conclusion = summary.conclusion
     if not state.complete:
         conclusion = f"This run is not finished: {state.failure}. {state.next_step}\n\n{conclusion}"
@@ -313,12 +379,23 @@ def _finish(
     )
     folder.write_records(folder.OUTCOMES, outcomes)
     by_item = {o.item_id: o for o in outcomes}
-    rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, stage.raw_replies, by_item, prep.gens)
+    rows = audit_rows(prep.items, prep.pairs, prep.keys, judgments, end.raw_replies, by_item, prep.gens)
     folder.write_records(folder.AUDIT, rows)
     folder.write_summary(summary)
     from judge.reporting import write_reports
-    from judge.reporting.index import write_index
 
     write_reports(run_dir)
-    write_index(run_dir.parent)  # results/index.html lists every run, this one included
+    if end.index:
+        from judge.reporting.index import write_index
+
+        write_index(run_dir.parent)  # results/index.html lists every run, this one included
     return CompareResult(summary=summary, outcomes=outcomes, run_dir=run_dir)
+
+
+def judge_facts(config: RunConfig) -> dict[str, str]:
+    """The judge as the summary names it (its URL without credentials)."""
+    return {
+        "model": config.judge.model,
+        "base_url": _judge_where(config),
+        "evidence": "shown" if config.judge.evidence else "not shown",
+    }

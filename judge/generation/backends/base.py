@@ -57,9 +57,10 @@ def _fingerprint(path: Path) -> str:
 def spec_identity(spec: ModelSpec) -> dict[str, object]:
     """What decides a spec's outputs: the source and parameters, not the display name.
 
-    The API key variable and the batch size are left out: neither changes what a model writes.
+    The API key variable, the batch size and the checkpoint step are left out: none changes what a
+    model writes.
     """
-    ident = spec.model_dump(mode="json", exclude={"name", "api_key_env", "batch_size"})
+    ident = spec.model_dump(mode="json", exclude={"name", "api_key_env", "batch_size", "step"})
     if spec.adapter is not None and spec.adapter.exists():
         ident["adapter_sha256"] = _fingerprint(spec.adapter)
     return ident

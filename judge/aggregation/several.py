@@ -1,0 +1,231 @@
+"""Several models: what the whole design says beyond each pairing's two-model result.
+
+Inputs are each pairing's own :class:`~judge.summary.Summary` and outcomes (the real two-model
+aggregation, run once per pairing). From them:
+
+* **decisions corrected for several models**: the vs-baseline sign tests' p-values, Holm-adjusted
+  across the models compared with the baseline (family-wise error <= alpha under any dependence);
+* **Bradley-Terry ratings** from every verdict of every pairing (a tie is half a win), with
+  cluster-robust intervals. The cluster is the *group of items* the mixed batches judged together
+  (:func:`judge.judging.blind.mixed_batches`): found here as the connected parts of the graph that
+  links each item to the judge calls that judged it, so it also holds for imported or resumed runs;
+* **ranks with their uncertainty** (best rank = 1 + models clearly better, worst = K - clearly worse),
+  the chance of being best, the pairwise win-rate matrix, the ranking per category;
+* **checkpoints** (models with a ``step``): the preference against the baseline by step and the best
+  step with the chance that it is best and the steps that cannot be told from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from judge import stats
+from judge.config import Pairing, RunConfig
+from judge.records import Outcome
+from judge.summary import RunState, Summary, UsageSummary
+from judge.summary_several import (
+    CategoryRanking,
+    CheckpointPoint,
+    Checkpoints,
+    MatrixCell,
+    ModelEntry,
+    PairingResult,
+    Rating,
+    SeveralSummary,
+)
+
+__all__ = ["PairingOutcome", "clusters_of", "summarize_several"]
+
+PairingOutcome = tuple[Pairing, Summary, list[Outcome]]
+"""One pairing's result: the pairing, its two-model summary and its outcomes."""
+
+_SCORE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
+
+
+def clusters_of(outcomes: Sequence[Outcome]) -> list[str]:
+    """A cluster label per outcome: the connected part of the item-call graph holding its item.
+
+    Two outcomes share a cluster when their items were judged in a common call, directly or through
+    other items (union-find over items and the call ids in ``Outcome.cluster``).
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for o in outcomes:
+        item = find(f"item:{o.item_id}")
+        for call in filter(None, o.cluster.split("+")):
+            parent[find(f"call:{call}")] = item
+    return [find(f"item:{o.item_id}") for o in outcomes]
+
+
+def _verdicts(
+    results: Sequence[PairingOutcome], category: str | None = None
+) -> tuple[list[str], list[str], list[float], list[str]]:
+    first, second, scores, rows = [], [], [], []
+    for pairing, _, outcomes in results:
+        for o in outcomes:
+            if o.result is None or (category is not None and o.category != category):
+                continue
+            first.append(pairing.candidate)
+            second.append(pairing.other)
+            scores.append(_SCORE[o.result])
+            rows.append(o)
+    every = [o for _, _, outcomes in results for o in outcomes]
+    label = dict(zip((id(o) for o in every), clusters_of(every), strict=True))
+    return first, second, scores, [label[id(o)] for o in rows]
+
+
+def _ratings(
+    results: Sequence[PairingOutcome], level: float, seed: int, category: str | None = None
+) -> tuple[list[Rating], stats.BradleyTerryResult]:
+    """Ratings, best first. Raises ValueError when the verdicts do not connect the models."""
+    first, second, scores, clusters = _verdicts(results, category)
+    if not scores:
+        raise ValueError("no verdicts")
+    fit = stats.bradley_terry(first, second, scores, clusters=clusters, level=level, seed=seed)
+    order = np.argsort(-fit.rating, kind="stable")
+    rows = []
+    for rank, i in enumerate(order, start=1):
+        low, high = float(fit.ci_low[i]), float(fit.ci_high[i])
+        rows.append(
+            Rating(
+                model=fit.systems[i],
+                rating=float(fit.rating[i]),
+                se=None,
+                ci_low=None if np.isnan(low) else low,
+                ci_high=None if np.isnan(high) else high,
+                rank=rank,
+                rank_best=rank,
+                rank_worst=rank,
+                p_best=None,
+                verdicts=int(fit.comparisons[i].sum()),
+            )
+        )
+    return rows, fit
+
+
+def _matrix(fit: stats.BradleyTerryResult, order: list[str]) -> list[MatrixCell]:
+    index = {s: i for i, s in enumerate(fit.systems)}
+    cells = []
+    for row in order:
+        for col in order:
+            if row == col or row not in index or col not in index:
+                continue
+            i, j = index[row], index[col]
+            n = int(fit.comparisons[i, j])
+            rate = float(fit.win_rate[i, j])
+            cells.append(MatrixCell(row=row, col=col, preference=None if n == 0 else rate, comparisons=n))
+    return cells
+
+
+def _holm(pairings: list[PairingResult], alpha: float) -> list[PairingResult]:
+    family = [i for i, p in enumerate(pairings) if p.vs_baseline and p.summary.sign_test.pvalue is not None]
+    if not family:
+        return pairings
+    adjusted = stats.holm(np.array([pairings[i].summary.sign_test.pvalue for i in family], dtype=float))
+    out = list(pairings)
+    for i, p in zip(family, adjusted, strict=True):
+        out[i] = out[i].model_copy(update={"pvalue_holm": float(p), "significant_holm": bool(p < alpha)})
+    return out
+
+
+def _checkpoints(config: RunConfig, pairings: list[PairingResult], ratings: list[Rating]) -> Checkpoints | None:
+    steps = {k: spec.step for k, spec in config.models.items() if spec.step is not None}
+    if len(steps) < 2:
+        return None
+    by_model = {r.model: r for r in ratings}
+    vs_base = {p.candidate: p for p in pairings if p.vs_baseline}
+    points = []
+    for key, step in sorted(steps.items(), key=lambda kv: kv[1]):
+        r = by_model.get(key)
+        if r is None:
+            continue
+        pref = vs_base[key].summary.preference if key in vs_base else None
+        points.append(
+            CheckpointPoint(model=key, step=step, preference=pref, rating=r.rating, ci_low=r.ci_low, ci_high=r.ci_high)
+        )
+    if not points:
+        return None
+    best = max(points, key=lambda p: p.rating)
+    return Checkpoints(points=points, best_model=best.model, best_step=best.step, p_best=None)
+
+
+def summarize_several(
+    config: RunConfig,
+    results: Sequence[PairingOutcome],
+    *,
+    judge: dict[str, str],
+    usage: UsageSummary,
+    state: RunState | None,
+) -> SeveralSummary:
+    """The several-models summary from each pairing's real two-model result.
+
+    Args:
+        config: the run config (models, baseline, design, stats options).
+        results: each pairing with its summary and outcomes.
+        judge: the judge as the summary names it.
+        usage: the whole run's tokens and cost.
+        state: whether every comparison has a verdict.
+    """
+    opts, base = config.stats, config.baseline_key
+    models = [
+        ModelEntry(key=k, name=spec.name, source=spec.kind, step=spec.step, baseline=k == base)
+        for k, spec in config.models.items()
+    ]
+    pairings = _holm(
+        [
+            PairingResult(
+                name=p.name, candidate=p.candidate, other=p.other, vs_baseline=p.other == base, summary=s
+            )
+            for p, s, _ in results
+        ],
+        opts.alpha,
+    )
+    ratings: list[Rating] | None = None
+    note = None
+    matrix: list[MatrixCell] = []
+    try:
+        ratings, fit = _ratings(results, opts.level, config.seed)
+        matrix = _matrix(fit, list(config.models))
+    except ValueError as exc:
+        note = str(exc)
+    per_category = []
+    categories = sorted({o.category for _, _, outcomes in results for o in outcomes})
+    if len(categories) > 1:
+        for category in categories:
+            try:
+                rows, _ = _ratings(results, opts.level, config.seed, category)
+                per_category.append(CategoryRanking(category=category, ratings=rows))
+            except ValueError as exc:
+                per_category.append(CategoryRanking(category=category, note=str(exc)))
+    summary = SeveralSummary(
+        run_id=config.name,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        baseline=base,
+        design=config.design,
+        models=models,
+        judge=judge,
+        alpha=opts.alpha,
+        pairings=pairings,
+        ratings=ratings,
+        ratings_method="Bradley-Terry maximum likelihood (a tie is half a win); intervals by cluster bootstrap",
+        ratings_note=note,
+        matrix=matrix,
+        per_category=per_category,
+        checkpoints=_checkpoints(config, pairings, ratings) if ratings else None,
+        usage=usage,
+        run=state,
+        conclusion="",
+    )
+    from judge.reporting.narrator import several_conclusion
+
+    return summary.model_copy(update={"conclusion": several_conclusion(summary)})
