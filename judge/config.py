@@ -279,7 +279,12 @@ class RunConfig(_Section):
             return self
         models = {"finetuned": self.models[pairing.candidate], "base": self.models[pairing.other]}
         return self.model_copy(
-            update={"models": models, "name": pairing.name, "results": self.run_dir / "pairings", "baseline": None}
+            update={
+                "models": models,
+                "name": pairing.name,
+                "results": self.run_dir / "pairings",
+                "baseline": None,
+            }
         )
 
 

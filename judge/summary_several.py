@@ -20,9 +20,9 @@ from judge.summary import SCHEMA_VERSION, RunState, Summary, UsageSummary
 from judge.summary_base import Estimate, Part
 
 __all__ = [
-    "Checkpoints",
-    "CheckpointPoint",
     "CategoryRanking",
+    "CheckpointPoint",
+    "Checkpoints",
     "MatrixCell",
     "ModelEntry",
     "PairingResult",
@@ -136,7 +136,9 @@ class SeveralSummary(Part):
     checkpoints: Checkpoints | None = None
     usage: UsageSummary = Field(default_factory=UsageSummary)
     run: RunState | None = None
-    conclusion: str = Field(description="The answer in plain words: which models beat the baseline, the order.")
+    conclusion: str = Field(
+        description="The answer in plain words: which models beat the baseline, the order."
+    )
 
     def pairing(self, candidate: str, other: str | None = None) -> PairingResult:
         """The pairing of ``candidate`` against ``other`` (default: the baseline).

@@ -40,7 +40,9 @@ def write_several(
     for model, q in quality.items():
         with (root / f"{model}.jsonl").open("w") as f:
             for i in range(n):
-                f.write(json.dumps({"id": f"q{i:03d}", "output": f"Answer {i} by a model. [q={q(i)}]"}) + "\n")
+                f.write(
+                    json.dumps({"id": f"q{i:03d}", "output": f"Answer {i} by a model. [q={q(i)}]"}) + "\n"
+                )
         step = f"step = {steps[model]}\n" if steps and model in steps else ""
         sections.append(f'[models.{model}]\noutputs = "{model}.jsonl"\n{step}')
     config = root / "several.toml"

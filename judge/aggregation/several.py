@@ -138,7 +138,9 @@ def _holm(pairings: list[PairingResult], alpha: float) -> list[PairingResult]:
     return out
 
 
-def _checkpoints(config: RunConfig, pairings: list[PairingResult], ratings: list[Rating]) -> Checkpoints | None:
+def _checkpoints(
+    config: RunConfig, pairings: list[PairingResult], ratings: list[Rating]
+) -> Checkpoints | None:
     steps = {k: spec.step for k, spec in config.models.items() if spec.step is not None}
     if len(steps) < 2:
         return None
@@ -151,7 +153,9 @@ def _checkpoints(config: RunConfig, pairings: list[PairingResult], ratings: list
             continue
         pref = vs_base[key].summary.preference if key in vs_base else None
         points.append(
-            CheckpointPoint(model=key, step=step, preference=pref, rating=r.rating, ci_low=r.ci_low, ci_high=r.ci_high)
+            CheckpointPoint(
+                model=key, step=step, preference=pref, rating=r.rating, ci_low=r.ci_low, ci_high=r.ci_high
+            )
         )
     if not points:
         return None
@@ -217,7 +221,7 @@ def summarize_several(
         alpha=opts.alpha,
         pairings=pairings,
         ratings=ratings,
-        ratings_method="Bradley-Terry maximum likelihood (a tie is half a win); intervals by cluster bootstrap",
+        ratings_method="Bradley-Terry maximum likelihood (a tie is half a win); cluster bootstrap intervals",
         ratings_note=note,
         matrix=matrix,
         per_category=per_category,

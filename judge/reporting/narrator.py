@@ -37,10 +37,10 @@ __all__ = [
     "power_sentence",
     "rank_text",
     "ranking_sentence",
-    "several_conclusion",
-    "several_lead",
     "reliability_details",
     "reliability_sentence",
+    "several_conclusion",
+    "several_lead",
     "short_decision",
     "truth_sentence",
 ]
@@ -333,14 +333,30 @@ def several_lead(s: SeveralSummary) -> str:
     said = []
     if groups["worse"]:
         who = [names[p.candidate] for p in groups["worse"]]
-        subject = "Every model is" if len(who) == len(vs) and len(vs) > 1 else f"{_listing(who)} {'is' if len(who) == 1 else 'are'}"
-        said.append(f"{subject} WORSE than the baseline {base}: " + "; ".join(_against(p, names) for p in groups["worse"]) + ".")
+        subject = (
+            "Every model is"
+            if len(who) == len(vs) and len(vs) > 1
+            else f"{_listing(who)} {'is' if len(who) == 1 else 'are'}"
+        )
+        said.append(
+            f"{subject} WORSE than the baseline {base}: "
+            + "; ".join(_against(p, names) for p in groups["worse"])
+            + "."
+        )
     if groups["better"]:
         who = [names[p.candidate] for p in groups["better"]]
-        said.append(f"{_listing(who)} {'beats' if len(who) == 1 else 'beat'} {base}: " + "; ".join(_against(p, names) for p in groups["better"]) + ".")
+        said.append(
+            f"{_listing(who)} {'beats' if len(who) == 1 else 'beat'} {base}: "
+            + "; ".join(_against(p, names) for p in groups["better"])
+            + "."
+        )
     if groups["unclear"]:
         who = [names[p.candidate] for p in groups["unclear"]]
-        said.append(f"No clear difference from {base} for {_listing(who)}: " + "; ".join(_against(p, names) for p in groups["unclear"]) + ".")
+        said.append(
+            f"No clear difference from {base} for {_listing(who)}: "
+            + "; ".join(_against(p, names) for p in groups["unclear"])
+            + "."
+        )
     if family:
         said.append(f"Decisions at alpha = {s.alpha:g}, {family}.")
     return " ".join(said)
@@ -358,7 +374,9 @@ def ranking_sentence(s: SeveralSummary) -> str:
     names = _several_names(s)
     order = ", ".join(f"{names[r.model]} (rank {rank_text(r)})" for r in s.ratings)
     settled = all(r.rank_best == r.rank_worst for r in s.ratings)
-    tail = "the intervals settle every rank" if settled else "a range means the intervals cannot settle the rank"
+    tail = (
+        "the intervals settle every rank" if settled else "a range means the intervals cannot settle the rank"
+    )
     return f"Ranking by Bradley-Terry rating, best first: {order}; {tail}."
 
 
@@ -370,7 +388,9 @@ def checkpoint_sentence(s: SeveralSummary) -> str:
     sure = "" if c.p_best is None else f" (probability it is the best: {pct(c.p_best)})"
     others = [x for x in c.not_distinguishable if x != c.best_step]
     apart = (
-        f"; steps {', '.join(map(str, others))} cannot be told from it" if others else "; no other step comes close"
+        f"; steps {', '.join(map(str, others))} cannot be told from it"
+        if others
+        else "; no other step comes close"
     )
     return f"Best checkpoint: step {c.best_step}{sure}{apart}."
 

@@ -24,12 +24,17 @@ def several_markdown(s: SeveralSummary) -> str:
     names = {m.key: m.name for m in s.models}
     lines = [f"# {s.run_id}: {len(s.models)} models against {names[s.baseline]}", "", s.conclusion, ""]
     if s.ratings:
-        lines += ["## Leaderboard", "", "| Rank | Model | Rating | 95 % CI | P(best) | Comparisons |", "|---|---|---|---|---|---|"]
+        lines += [
+            "## Leaderboard",
+            "",
+            "| Rank | Model | Rating | 95 % CI | P(best) | Comparisons |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in s.ratings:
             p_best = "n/a" if r.p_best is None else f"{100 * r.p_best:.0f} %"
             lines.append(
-                f"| {rank_text(r)} | {names[r.model]} | {_num(r.rating)} | {_num(r.ci_low)} to {_num(r.ci_high)} "
-                f"| {p_best} | {r.verdicts} |"
+                f"| {rank_text(r)} | {names[r.model]} | {_num(r.rating)} "
+                f"| {_num(r.ci_low)} to {_num(r.ci_high)} | {p_best} | {r.verdicts} |"
             )
         lines.append("")
     lines += ["## Pairings", ""]

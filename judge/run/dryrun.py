@@ -246,7 +246,10 @@ _MANY_PAIRINGS = 10
 
 
 def estimate_several(
-    config: RunConfig, items: list[PromptItem], files: Mapping[str, dict[str, Generation] | None], templates: Templates
+    config: RunConfig,
+    items: list[PromptItem],
+    files: Mapping[str, dict[str, Generation] | None],
+    templates: Templates,
 ) -> DryRun:
     """The dry run of a several-models run: each model once, the mixed calls, and each pairing's share."""
     from judge.checks.stage import check_each
@@ -281,8 +284,8 @@ def estimate_several(
     pairings, k = len(config.pairings()), len(config.models)
     if config.design == "all-pairs" and pairings >= _MANY_PAIRINGS:
         notes += (
-            f"warning: all-pairs with {k} models makes {pairings} pairings, {pairings / (k - 1):.1f} times the "
-            'calls of design = "vs-baseline"; the ratings need only a connected design',
+            f"warning: all-pairs with {k} models makes {pairings} pairings, {pairings / (k - 1):.1f} times "
+            'the calls of design = "vs-baseline"; the ratings need only a connected design',
         )
     return DryRun(
         pairs=sent,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -333,7 +333,7 @@ class Finish:
     state: RunState
     recovered: int
     started: str
-    raw_replies: Mapping[str, str]
+    raw_replies: dict[str, str]
     batch: BatchOutcome | None = None
     again: Resampled = field(default_factory=Resampled)
     index: bool = True  # write results/index.html (a several-models run writes it once, at the end)

@@ -32,7 +32,7 @@ from judge.judging.blind import make_pairs, mixed_batches
 from judge.judging.resample import Rejudged, Resampled
 from judge.judging.stage import Templates
 from judge.lock import RunLock
-from judge.records import ROLES, BlindKey, BlindPair, Generation, Judgment, PromptItem, Role
+from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role
 from judge.run.dryrun import DryRun
 from judge.run.pipeline import (
     CompareResult,
@@ -237,7 +237,11 @@ def run_several(
                     shutil.rmtree(created, ignore_errors=True)
                 raise
             _snapshot_several(config, templates, prep)
-            before = {p for pairing, _ in prep.pairings for p in previously_failed(config.for_pairing(pairing).run_dir)}
+            before = {
+                p
+                for pairing, _ in prep.pairings
+                for p in previously_failed(config.for_pairing(pairing).run_dir)
+            }
             judgments, stage, batch, again = asyncio.run(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
@@ -251,7 +255,9 @@ def run_several(
             ids = {p.pair_id for p in sub_prep.pairs}
             mine = {k: v for k, v in judgments.items() if k in ids}
             failed_api = stage.api_failed & ids
-            state = run_state(mine, failed_api, stage.failure if failed_api else None, config.judge.api_key_env)
+            state = run_state(
+                mine, failed_api, stage.failure if failed_api else None, config.judge.api_key_env
+            )
             end = Finish(
                 usage=_share(usage, sum(len(g) for g in sub_prep.groups), sent),
                 judged=[r for r in judged if r.pair_id in ids],
@@ -279,4 +285,6 @@ def run_several(
     from judge.reporting.index import write_index
 
     write_index(run_dir.parent)
-    return CompareResult(summary=summary, outcomes=[], run_dir=run_dir, pairings={p.name: r for p, r in results})
+    return CompareResult(
+        summary=summary, outcomes=[], run_dir=run_dir, pairings={p.name: r for p, r in results}
+    )
