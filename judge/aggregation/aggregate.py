@@ -19,11 +19,12 @@ import pandas as pd
 from judge import stats
 from judge.aggregation import inference
 from judge.aggregation.reliability import JudgedPair, agreement, judge_reliability
+from judge.aggregation.thresholds import measured, reliability_verdict
 from judge.config import StatsOptions
 from judge.judging.blind import unblind
 from judge.judging.resample import Rejudged
 from judge.records import BlindKey, Judgment, Outcome, PromptItem, Result, Winner
-from judge.reporting.narrator import conclusion, judge_caveats
+from judge.reporting.narrator import conclusion, judge_caveats, power_note, reliability_reasons
 from judge.summary import (
     CategorySummary,
     Counts,
@@ -254,7 +255,11 @@ def _reliability(facts: RunFacts, position: PositionBias | None, level: float) -
     truth = facts.verification.judge_vs_truth if facts.verification else None
     again = [agreement(facts.judged, r, facts.keys, level) if r else None
              for r in (facts.rejudged_batches, facts.rejudged_single)]  # fmt: skip
-    return judge_reliability(facts.judged, position, truth, again[0], again[1], level)
+    found = judge_reliability(facts.judged, position, truth, again[0], again[1], level)
+    if found.verdict == "not measured":
+        return found
+    reasons = reliability_reasons(found, reliability_verdict(found)[1], measured(found))
+    return found.model_copy(update={"reasons": reasons})
 
 
 def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | None = None) -> Summary:
@@ -273,6 +278,8 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
     sign = inference.sign_test(counts, res, opts.alpha)
     effect = inference.effect(res, opts.margin)
     power = guard("power", lambda: inference.power(counts, res, opts), None)
+    if power is not None and power.pairs_needed is None:
+        power = power.model_copy(update={"note": power_note(power, n)})
     bounds = guard("failed-pair bounds", lambda: inference.failed_bounds(df, opts.alpha), None)
     position_bias = guard("position bias", lambda: _position_bias(df, facts, level), None)
     reliability = guard("judge reliability", lambda: _reliability(facts, position_bias, level), None)

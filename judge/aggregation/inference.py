@@ -146,7 +146,11 @@ def effect(res: stats.ClusteredResult | None, margin: float) -> Effect:
 
 
 def power(counts: Counts, res: stats.ClusteredResult | None, opts: StatsOptions) -> Power:
-    """Pairs needed for the margin at the target power, with this run's ties and design effect."""
+    """Pairs needed for the margin at the target power, with this run's ties and design effect.
+
+    ``pairs_needed`` is None with too few pairs or a margin the ties make impossible; the narrator
+    says which in ``note`` (:func:`judge.reporting.narrator.power_note`, filled by ``summarize``).
+    """
     plan = Power(
         effect=opts.margin,
         power=opts.power,
@@ -157,19 +161,13 @@ def power(counts: Counts, res: stats.ClusteredResult | None, opts: StatsOptions)
         pairs_needed=None,
     )
     if res is None or counts.n < MIN_PAIRS_FOR_PLANNING:
-        note = (
-            f"Only {counts.n} judged pair(s): too few to plan from (minimum {MIN_PAIRS_FOR_PLANNING}). "
-            "`judge plan --win W --loss L` gives the pairs needed for the split you expect."
-        )
-        return plan.model_copy(update={"note": note})
+        return plan
     ties = counts.tie / counts.n
     design = max(1.0, res.design_effect)
     decisive = 1 - ties
     plan = plan.model_copy(update={"tie_share": ties, "design_effect": design})
     if opts.margin >= decisive:
-        return plan.model_copy(
-            update={"note": f"A net win rate of {opts.margin:g} is impossible with {ties:.0%} ties."}
-        )
+        return plan
     p_win, p_loss = (decisive + opts.margin) / 2, (decisive - opts.margin) / 2
     observed = None
     if counts.win != counts.loss:

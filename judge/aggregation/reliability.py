@@ -273,11 +273,15 @@ def judge_reliability(
     batched_vs_single: Agreement | None = None,
     level: float = 0.95,
 ) -> JudgeReliability:
-    """Every reliability figure this run allows, and the plain verdict they lead to."""
+    """Every reliability figure this run allows, and the plain verdict they lead to.
+
+    ``reasons`` is left empty: :func:`judge.aggregation.aggregate.summarize` has the narrator word
+    the lines crossed (:func:`judge.reporting.narrator.reliability_reasons`).
+    """
     found = JudgeReliability(
         verdict="not measured", position=position, slots=slot_effect(rows, level),
         length=length_bias(rows, level), self_consistency=self_consistency,
         batched_vs_single=batched_vs_single, rationale=rationale_check(rows), truth=truth,
     )  # fmt: skip
-    verdict, reasons = reliability_verdict(found)
-    return found.model_copy(update={"verdict": verdict, "reasons": reasons})
+    verdict, _ = reliability_verdict(found)
+    return found.model_copy(update={"verdict": verdict})

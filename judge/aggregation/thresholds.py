@@ -26,14 +26,17 @@ Thresholds (each figure is measured on the run's own verdicts; published anchors
 
 "Not trustworthy here" if any figure crosses a "not trustworthy" line; "use with care" if any
 crosses a "care" line; otherwise "reliable here" — which says only that the figures measured were
-within these lines, and lists which ones were measured.
+within these lines, and lists which ones were measured. The findings are returned as typed
+:class:`Crossing` values; the narrator puts them into words.
 """
 
 from __future__ import annotations
 
+from typing import Literal, NamedTuple
+
 from judge.summary import JudgeReliability, Rate, ReliabilityVerdict
 
-__all__ = ["CARE_FLIP", "HUMAN_LONGER", "SEVERE_FLIP", "reliability_verdict"]
+__all__ = ["CARE_FLIP", "HUMAN_LONGER", "SEVERE_FLIP", "Crossing", "Line", "measured", "reliability_verdict"]
 
 CARE_FLIP, SEVERE_FLIP = 0.136, 0.25
 HUMAN_LONGER = 0.64
@@ -42,89 +45,86 @@ SEVERE_ONE_LABEL = 0.80
 SLOT_P = 0.01
 RATIONALE_SHARE, SEVERE_RATIONALE = 0.20, 0.50
 
+Line = Literal["label", "swap", "rejudged", "single", "truth", "slot", "longer", "rationale"]
+"""The figures with a line to cross (the module docstring gives each line)."""
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.0f} %"
+
+class Crossing(NamedTuple):
+    """One figure past its line: which, and whether past the "not trustworthy" one. Worded by
+    :func:`judge.reporting.narrator.reliability_reasons` from the figure's own numbers."""
+
+    line: Line
+    severe: bool
 
 
 def _excludes_half(r: Rate) -> bool:
     return r.ci_low is not None and r.ci_high is not None and not r.ci_low <= 0.5 <= r.ci_high
 
 
-def _position(j: JudgeReliability, severe: list[str], care: list[str]) -> None:
+def _position(j: JudgeReliability) -> list[Crossing]:
     if j.position is None:
-        return
+        return []
+    found = []
     a = j.position.share_a
     if a.estimate is not None and _excludes_half(a):
-        one = max(a.estimate, 1 - a.estimate)
-        label = "A" if a.estimate > 0.5 else "B"
-        text = f"chose label {label} in {_pct(one)} of {a.n} decisive verdicts"
-        (severe if one >= SEVERE_ONE_LABEL else care).append(text)
+        found.append(Crossing("label", max(a.estimate, 1 - a.estimate) >= SEVERE_ONE_LABEL))
     c = j.position.consistency
     if c is not None and c.n and c.estimate is not None and c.estimate < CARE_CONSISTENCY:
-        text = f"kept its verdict after swapping A and B in {_pct(c.estimate)} of {c.n} pairs (GPT-4: 65 %)"
-        (severe if c.estimate < SEVERE_CONSISTENCY else care).append(text)
+        found.append(Crossing("swap", c.estimate < SEVERE_CONSISTENCY))
+    return found
 
 
-def _flips(name: str, agreement_rate: Rate | None, severe: list[str], care: list[str]) -> None:
+def _flips(line: Line, agreement_rate: Rate | None) -> list[Crossing]:
     if agreement_rate is None or agreement_rate.estimate is None or not agreement_rate.n:
-        return
+        return []
     flip = 1 - agreement_rate.estimate
-    if flip > CARE_FLIP:
-        text = f"changed {_pct(flip)} of {agreement_rate.n} verdicts when {name} (reruns: 13.6 %)"
-        (severe if flip > SEVERE_FLIP else care).append(text)
+    return [Crossing(line, flip > SEVERE_FLIP)] if flip > CARE_FLIP else []
 
 
-def _truth(j: JudgeReliability, severe: list[str], care: list[str]) -> None:
+def _truth(j: JudgeReliability) -> list[Crossing]:
     t = j.truth
     if t is None or not t.picked_correct.n:
-        return
+        return []
     r = t.picked_correct
-    text = f"picked the verified-correct side in {r.k} of {r.n} pairs"
     if t.ties >= r.n or (r.ci_high is not None and r.ci_high < 0.5):
-        severe.append(text + (" (all ties)" if t.ties >= r.n else " (worse than a coin)"))
-    elif r.ci_low is not None and r.ci_low <= 0.5:
-        care.append(text + " (not distinguishable from a coin flip)")
+        return [Crossing("truth", True)]
+    if r.ci_low is not None and r.ci_low <= 0.5:
+        return [Crossing("truth", False)]
+    return []
 
 
-def _others(j: JudgeReliability, severe: list[str], care: list[str]) -> None:
+def _others(j: JudgeReliability) -> list[Crossing]:
+    found = []
     if j.slots is not None and j.slots.pvalue is not None and j.slots.pvalue < SLOT_P:
-        care.append(
-            f"gave verdicts that depend on the comparison's slot in the batch (p = {j.slots.pvalue:.2g})"
-        )
+        found.append(Crossing("slot", False))
     longer = j.length.prefers_longer if j.length is not None else None
     if longer is not None and longer.ci_low is not None and longer.ci_low > HUMAN_LONGER:
-        care.append(
-            f"preferred the longer output in {_pct(longer.estimate)} of {longer.n} verdicts (humans: 64 %)"
-        )
+        found.append(Crossing("longer", False))
     r = j.rationale
     if r is not None and r.checked and r.contradicting / r.checked > RATIONALE_SHARE:
-        text = f"contradicted its own criteria majority in {r.contradicting} of {r.checked} verdicts"
         # more often than not: its winner and its own reasons disagree, so neither can be read
-        (severe if r.contradicting / r.checked > SEVERE_RATIONALE else care).append(text)
+        found.append(Crossing("rationale", r.contradicting / r.checked > SEVERE_RATIONALE))
+    return found
 
 
-def reliability_verdict(j: JudgeReliability) -> tuple[ReliabilityVerdict, list[str]]:
-    """The plain verdict and the findings that drove it (see the module docstring for the lines)."""
-    severe: list[str] = []
-    care: list[str] = []
-    _position(j, severe, care)
-    _flips("re-judged in new batches", j.self_consistency.agree if j.self_consistency else None, severe, care)
-    _flips(
-        "judged one per call instead of in batches",
-        j.batched_vs_single.agree if j.batched_vs_single else None,
-        severe,
-        care,
-    )
-    _truth(j, severe, care)
-    _others(j, severe, care)
-    measured = [name for name, part in (("position", j.position), ("slot", j.slots), ("length", j.length),
-                ("self-consistency", j.self_consistency), ("batched vs single", j.batched_vs_single),
-                ("rationale", j.rationale), ("truth", j.truth)) if part is not None]  # fmt: skip
-    if not measured:
+def measured(j: JudgeReliability) -> list[str]:
+    """The figures this run measured, by name."""
+    return [name for name, part in (("position", j.position), ("slot", j.slots), ("length", j.length),
+            ("self-consistency", j.self_consistency), ("batched vs single", j.batched_vs_single),
+            ("rationale", j.rationale), ("truth", j.truth)) if part is not None]  # fmt: skip
+
+
+def reliability_verdict(j: JudgeReliability) -> tuple[ReliabilityVerdict, list[Crossing]]:
+    """The plain verdict and the lines crossed, in the order checked (see the module docstring)."""
+    crossings = [
+        *_position(j),
+        *_flips("rejudged", j.self_consistency.agree if j.self_consistency else None),
+        *_flips("single", j.batched_vs_single.agree if j.batched_vs_single else None),
+        *_truth(j),
+        *_others(j),
+    ]
+    if not measured(j):
         return "not measured", []
-    if severe:
-        return "not trustworthy here", severe + care
-    if care:
-        return "use with care", care
-    return "reliable here", [f"every figure measured ({', '.join(measured)}) is within the lines"]
+    if any(c.severe for c in crossings):
+        return "not trustworthy here", crossings
+    return ("use with care" if crossings else "reliable here"), crossings

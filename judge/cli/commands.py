@@ -113,8 +113,9 @@ def _check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from judge.cli.main import report_ending
     from judge.reporting.console import print_summary
+    from judge.reporting.narrator import demo_headline
     from judge.reporting.terminal import plain
-    from judge.run.demo import DEMO_NOTE, demo_config, demo_headline
+    from judge.run.demo import DEMO_NOTE, demo_config
     from judge.run.pipeline import CompareResult, run_comparison
 
     config = demo_config(
@@ -175,11 +176,10 @@ def _perplexity(args: argparse.Namespace) -> int:
     if args.json:
         _out.print_json(json.dumps(payload))
         return 0
+    from judge.reporting.narrator import perplexity_line
+
     for r in results:
-        _out.print(
-            f"{r.model}: perplexity {r.perplexity:.3f} ({r.band}) over {r.tokens} tokens, "
-            f"mean NLL {r.mean_nll:.4f}"
-        )
+        _out.print(perplexity_line(r))
     _out.print(f"\n{READING}")
     return 0
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import http.server
 
     from judge.collection import RunDiff
-    from judge.summary import Summary
 
 __all__ = ["register"]
 
@@ -46,15 +45,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.set_defaults(handler=_view)
 
 
-def _pref(s: Summary) -> str:
-    p = s.preference
-    if p.estimate is None:
-        return "no verdicts"
-    ci = "" if p.ci_low is None or p.ci_high is None else f" [{100 * p.ci_low:.0f} to {100 * p.ci_high:.0f}]"
-    verdict = s.effect.verdict.replace("_", " ") if s.effect else ""
-    return f"{100 * p.estimate:.1f} %{ci}, n = {s.counts.n}, {verdict}"
-
-
 def _diff(args: argparse.Namespace) -> int:
     from judge.collection import diff_runs
 
@@ -67,19 +57,15 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _print(diff: RunDiff, limit: int) -> None:
+    from judge.reporting.narrator import change_sentence, preference_brief
     from judge.reporting.terminal import plain
 
     for name, s in (("A", diff.a), ("B", diff.b)):
-        model = s.models.get("finetuned", "?")
-        _out.print(plain(f"{name} {s.run_id} ({model} vs {s.models.get('base', '?')}): {_pref(s)}"))
-    _out.print("preference = (wins + ties/2) / pairs, fine-tune's side; 95 % CI in brackets")
+        models = f"{s.models.get('finetuned', '?')} vs {s.models.get('base', '?')}"
+        _out.print(plain(f"{name} {s.run_id} ({models}): {preference_brief(s)}"))
+    _out.print("preference = (wins + ties/2) / pairs, fine-tune's side")
     if diff.change is not None:
-        ci = ""
-        if diff.ci_low is not None and diff.ci_high is not None:
-            ci = (
-                f" (95 % CI {100 * diff.ci_low:+.1f} to {100 * diff.ci_high:+.1f}, runs taken as independent)"
-            )
-        _out.print(f"change B - A: {100 * diff.change:+.1f} points{ci}")
+        _out.print(change_sentence(diff.change, diff.ci_low, diff.ci_high))
     moved: dict[tuple[str | None, str | None], int] = {}
     for f in diff.flips:
         moved[(f.before, f.after)] = moved.get((f.before, f.after), 0) + 1

@@ -14,9 +14,9 @@ from judge.reporting.audit import check_disagrees, check_verdict, filter_rows, r
 from judge.reporting.export import export_rows
 from judge.reporting.html import render_html
 from judge.reporting.markdown import render_markdown
+from judge.reporting.narrator import headline, significance_paragraph
 from judge.reporting.run import load_run, write_reports
 from judge.reporting.terminal import print_audit
-from judge.reporting.words import headline, significance_paragraph
 
 __all__ = [
     "check_disagrees",

@@ -6,17 +6,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from judge.reporting.narrator import interval_text, pct, reliability_sentence
+from judge.reporting.narrator import category_line, reliability_sentence
 from judge.reporting.terminal import clean
+from judge.reporting.words import fmt_p, interval_text, pct
 from judge.summary import Rate, Summary
 
 __all__ = ["print_summary"]
 
 
 def _ci(rate: Rate) -> str:
-    if rate.estimate is None:
-        return "n/a"
-    return f"{pct(rate.estimate)}  [{pct(rate.ci_low)}, {pct(rate.ci_high)}]"
+    if rate.estimate is None or rate.ci_low is None or rate.ci_high is None:
+        return pct(rate.estimate)
+    return interval_text(rate.estimate, rate.ci_low, rate.ci_high, None, level=rate.level)
 
 
 def _table(summary: Summary) -> Table:
@@ -27,18 +28,19 @@ def _table(summary: Summary) -> Table:
     ft = escape(clean(summary.models.get("finetuned", "fine-tuned")))
     role = "fine-tuned" if summary.comparison == "base" else "model"
     table.add_row(f"{role} ({ft}) wins / ties / losses", f"{c.win} / {c.tie} / {c.loss}  (n = {c.n})")
-    table.add_row("win rate  [95 % Wilson CI]", _ci(summary.win_rate))
-    table.add_row("loss rate [95 % Wilson CI]", _ci(summary.loss_rate))
+    table.add_row("win rate (Wilson)", _ci(summary.win_rate))
+    table.add_row("loss rate (Wilson)", _ci(summary.loss_rate))
     if p.estimate is not None and p.ci_low is not None and p.ci_high is not None:
         se = f"; SE {100 * p.se:.1f} points" if p.se is not None else ""
         sig = s.significant if s.pvalue is not None else None
         table.add_row(
-            "preference (W + T/2)/n", escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig)) + se
+            "preference (W + T/2)/n",
+            escape(interval_text(p.estimate, p.ci_low, p.ci_high, sig, level=p.level)) + se,
         )
     if s.pvalue is not None:
         verdict = "significant" if s.significant else "not significant"
         unit = "" if s.design_effect == 1.0 else f", design effect {s.design_effect:.2f}"
-        table.add_row("sign test (two-sided)", f"p = {s.pvalue:.3g}  {verdict} at {s.alpha}{unit}")
+        table.add_row("sign test (two-sided)", f"p {fmt_p(s.pvalue, s.alpha)}  {verdict} at {s.alpha}{unit}")
     e = summary.effect
     if e is not None and e.verdict != "no_data":
         table.add_row(f"effect vs margin ±{100 * e.margin:g} points", e.verdict.replace("_", " "))
@@ -64,14 +66,7 @@ def print_summary(summary: Summary, console: Console) -> None:
     """Print the headline table, per-category lines and the conclusion."""
     console.print(_table(summary))
     for cat in summary.per_category:
-        s = cat.sign_test
-        holm = f", Holm p = {s.pvalue_holm:.3g}" if s.pvalue_holm is not None else ""
-        holm += "" if s.significant_holm is None else (" (significant)" if s.significant_holm else "")
-        p = "n/a" if s.pvalue is None else f"{s.pvalue:.3g}"
-        console.print(
-            f"  {escape(clean(cat.category))}: {cat.counts.win}/{cat.counts.tie}/{cat.counts.loss} "
-            f"(W/T/L), sign p = {p}{holm}"
-        )
+        console.print(f"  {escape(clean(category_line(cat)))}")
     console.print()
     console.print(escape(clean(summary.conclusion)))
     judge = reliability_sentence(summary.judge_reliability)

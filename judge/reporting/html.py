@@ -21,7 +21,13 @@ from judge.records import AuditRow
 from judge.reporting.audit import check_disagrees, check_verdict, rationale_disagrees
 from judge.reporting.charts import Bar, wtl_chart
 from judge.reporting.figures import reliability_chart, results_chart, slot_chart
-from judge.reporting.narrator import lead, reliability_details, reliability_sentence
+from judge.reporting.narrator import (
+    headline,
+    lead,
+    reliability_details,
+    reliability_sentence,
+    significance_paragraph,
+)
 from judge.reporting.tables import (
     Table,
     category_table,
@@ -32,7 +38,6 @@ from judge.reporting.tables import (
     usage_table,
 )
 from judge.reporting.tables_judge import reliability_table, slot_table, verification_tables
-from judge.reporting.words import headline, significance_paragraph
 from judge.summary import Counts, Summary
 
 __all__ = ["content_security_policy", "render_html", "script_json"]

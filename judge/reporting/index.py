@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from judge.errors import InputError
-from judge.reporting.words import ci_text, headline, pct
+from judge.reporting.narrator import headline
+from judge.reporting.words import ci_text, pct
 from judge.runfolder import RunFolder, write_atomic
 from judge.summary import Summary
 

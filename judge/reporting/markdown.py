@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from judge.reporting.narrator import lead, reliability_details, reliability_sentence
+from judge.reporting.narrator import (
+    headline,
+    lead,
+    reliability_details,
+    reliability_sentence,
+    significance_paragraph,
+)
 from judge.reporting.tables import (
     Table,
     category_table,
@@ -15,7 +21,6 @@ from judge.reporting.tables import (
     usage_table,
 )
 from judge.reporting.tables_judge import reliability_table, slot_table, verification_tables
-from judge.reporting.words import headline, significance_paragraph
 from judge.summary import Summary
 
 __all__ = ["md_escape", "md_table", "render_markdown"]

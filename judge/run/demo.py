@@ -7,8 +7,8 @@ blind in batches of five, and reported. The same 0.5B model is the judge by defa
 *with evidence* (``[judge] evidence = true``): beside each response it is shown what execution
 verified (the program's output against the expected answer), blind as ever, and it writes a
 rationale of at most 8 words in the compact reply format, so that it answers in seconds a call on
-two cores. Judge vs truth says that the judge saw the evidence; :func:`demo_headline` is the
-demo's first line, and says so when the judge still cannot judge.
+two cores. Judge vs truth says that the judge saw the evidence; :func:`judge.reporting.narrator.demo_headline`
+is the demo's first line, and says so when the judge still cannot judge.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from judge.config import JudgeSpec, RunConfig, StatsOptions
 from judge.records import Role
 from judge.runfolder import write_jsonl
 from judge.specs import GenerationParams, ModelSpec
-from judge.summary import Rate, Summary
 
-__all__ = ["DEMO_NOTE", "demo_config", "demo_headline"]
+__all__ = ["DEMO_NOTE", "demo_config"]
 
 MODEL = "qwen2.5-coder-0.5b"
 # The held-out evaluation set of scripts/train_lora.py (test split: disjoint from training by construction).
@@ -96,41 +95,3 @@ def demo_config(
         judge=judge,
         stats=StatsOptions(bootstrap_resamples=2000),
     )
-
-
-def _share(rate: Rate) -> str:
-    return f"{rate.k}/{rate.n}"
-
-
-def demo_headline(summary: Summary, *, local: bool) -> str:
-    """The demo's first line: what execution found, and whether the judge could judge.
-
-    Args:
-        summary: the demo run's summary (its verification: accuracy and judge vs truth).
-        local: the judge is the bundled 0.5B model.
-    """
-    v = summary.verification
-    acc, truth = (v.accuracy, v.judge_vs_truth) if v is not None else (None, None)
-    bias = summary.position_bias
-    share_a = bias.share_a.estimate if bias is not None else None
-    found = "execution verified nothing"
-    if acc is not None:
-        p = f" (McNemar p = {acc.mcnemar_pvalue:.3g})" if acc.mcnemar_pvalue is not None else ""
-        found = (
-            f"execution verified the fine-tune correct on {_share(acc.finetuned)} problems, the base "
-            f"on {_share(acc.base)}{p}"
-        )
-    who = "the 0.5B judge" if local else "the judge"
-    saw = "shown the evidence" if truth is not None and truth.judge_saw_evidence else "without the evidence"
-    if truth is None or truth.picked_correct.n == 0:
-        return f"Demo: {found}; no pair had exactly one correct side, so the judge could not be checked."
-    k, n = truth.picked_correct.k, truth.picked_correct.n
-    low = truth.picked_correct.ci_low if truth.picked_correct.ci_low is not None else 0.0
-    biased = share_a is not None and (share_a >= 0.9 or share_a <= 0.1)
-    if biased or low <= 0.5:  # a judge is shown to judge only when its interval clears a coin flip
-        why = f"it picked the verified-correct side in {k}/{n} pairs, not distinguishable from a coin flip"
-        if biased and share_a is not None:
-            why = f"it chose A in {share_a:.0%} of its decided verdicts"
-        head = who[0].upper() + who[1:]
-        return f"Demo: {found}. {head} ({saw}) cannot be trusted here: {why}; trust the execution."
-    return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."

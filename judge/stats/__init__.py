@@ -30,7 +30,7 @@ from .clustered import ClusteredResult, net_win_interval, net_win_summary
 from .intervals import clustered_rate, proportion
 from .power import design_effect, minimum_detectable_effect, pairs_for_power, sign_test_power
 from .ratings import BradleyTerryResult, bradley_terry
-from .tests import describe_sign_test, holm, mcnemar_exact, sign_test
+from .tests import holm, mcnemar_exact, sign_test
 
 __all__ = [
     "BootstrapResult",
@@ -48,7 +48,6 @@ __all__ = [
     "clustered_sign_test",
     "cohen_kappa",
     "cohen_kappa_interval",
-    "describe_sign_test",
     "design_effect",
     "holm",
     "mcnemar_exact",

@@ -21,7 +21,7 @@ from scipy import stats as sps
 
 from ._types import TestResult
 
-__all__ = ["describe_sign_test", "holm", "mcnemar_exact", "sign_test"]
+__all__ = ["holm", "mcnemar_exact", "sign_test"]
 
 _TIE_HANDLING = ("exclude", "split", "half")
 
@@ -76,28 +76,6 @@ def sign_test(wins: int, losses: int, ties: int = 0, *, tie_handling: str = "exc
     if tie_handling == "half":
         return _half_win_ttest(wins, losses, ties)
     raise ValueError(f"tie_handling must be one of {_TIE_HANDLING}, got {tie_handling!r}")
-
-
-def describe_sign_test(wins: int, losses: int, ties: int = 0, *, alpha: float = 0.05) -> str:
-    """The exact sign test's conclusion in plain words, e.g. for seed 001's 10/8/2.
-
-    Returns:
-        A sentence saying whether the difference is significant at ``alpha`` and what that means.
-    """
-    res = sign_test(wins, losses, ties)
-    counts = f"{wins} wins, {losses} losses, {ties} ties"
-    if math.isnan(res.pvalue):
-        return f"{counts}: no decisive verdicts, so the test cannot say which model is better."
-    if not res.significant(alpha):
-        return (
-            f"{counts}: the difference is not significant (two-sided sign test, p = {res.pvalue:.3f}, "
-            f"alpha = {alpha}); the data do not show either model is better."
-        )
-    side = "fine-tuned" if wins > losses else "base"
-    return (
-        f"{counts}: the {side} model is preferred significantly more often "
-        f"(two-sided sign test, p = {res.pvalue:.3g}, alpha = {alpha})."
-    )
 
 
 def mcnemar_exact(b: int, c: int) -> TestResult:

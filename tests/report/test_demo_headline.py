@@ -10,7 +10,7 @@ from report_factory import make_row, make_summary
 
 from judge.checks.truth import typed_accuracy, typed_truth
 from judge.records import Outcome
-from judge.run.demo import demo_headline
+from judge.reporting.narrator import demo_headline
 from judge.summary import Summary, Verification
 
 

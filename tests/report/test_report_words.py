@@ -18,7 +18,7 @@ def test_significant_win_gives_share_interval_n_and_p() -> None:
     s = make_summary(_rows(170, 20, 110))
     text = headline(s)
     assert text.startswith(
-        "ft-model preferred in 60 % (95 % CI 55 %\u201365 %) of 300 pairs (170 wins, 20 ties, 110 losses)"
+        "ft-model preferred in 60 % (95 % CI 55 % to 65 %) of 300 pairs (170 wins, 20 ties, 110 losses)"
     )
     assert "sign test p < 0.001" in text and "significant at alpha = 0.05" in text
     assert "not significant" not in text and "would give" not in text
@@ -65,5 +65,30 @@ def test_asymmetric_interval_is_shown_as_a_range_not_plus_minus() -> None:
         _rows(60, 0, 40),
         preference=Estimate(estimate=0.6, se=0.05, ci_low=0.45, ci_high=0.65, method="cluster bootstrap"),
     )
-    assert "preferred in 60 % (95 % CI 45 %\u201365 %) of 100 pairs" in headline(s)
+    assert "preferred in 60 % (95 % CI 45 % to 65 %) of 100 pairs" in headline(s)
     assert "cluster bootstrap" in render_markdown(s)
+
+
+def test_one_p_value_and_one_interval_in_every_place_that_states_them() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from judge.reporting.console import print_summary
+    from judge.reporting.words import fmt_p
+
+    s = make_summary(_rows(55, 0, 45))  # p = 0.37: three digits in one place, two in another, before
+    p = f"p {fmt_p(s.sign_test.pvalue, s.sign_test.alpha)}"
+    out = StringIO()
+    print_summary(s, Console(file=out, width=300, color_system=None))
+    for text in (headline(s), significance_paragraph(s), s.conclusion, out.getvalue()):
+        assert p in text, text
+        assert "\u2013" not in text and "[" not in text  # one interval style: "95 % CI 40 % to 60 %"
+
+
+def test_a_p_value_never_rounds_onto_alpha() -> None:
+    from judge.reporting.words import fmt_p
+
+    assert fmt_p(0.8145) == "= 0.81" and fmt_p(0.0004) == "< 0.001" and fmt_p(None) == "n/a"
+    assert fmt_p(0.0496, 0.05) == "= 0.0496" and fmt_p(0.0504, 0.05) == "= 0.0504"
+    assert fmt_p(0.0496) == "= 0.05"  # without an alpha to read it against, two digits
