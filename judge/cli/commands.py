@@ -1,4 +1,4 @@
-"""Subcommands beyond run/stats/plan: each registers its parser and sets ``handler``.
+"""The verbs beyond run/stats/plan: :func:`register` adds each parser and sets its ``handler``.
 
 ``judge report PATH``   reports for a run folder, or for a verdict file (imported into results/)
 ``judge audit RUN``     the judge's rationales in the terminal, filtered, exportable
@@ -21,7 +21,7 @@ _err = Console(stderr=True, highlight=False)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from judge.cli.main import report_ending
+    from judge.cli.compare import report_ending
     from judge.errors import InputError
     from judge.reporting import write_reports
     from judge.runfolder import RunFolder
@@ -111,7 +111,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from judge.cli.main import report_ending
+    from judge.cli.compare import report_ending
     from judge.reporting.console import print_summary
     from judge.reporting.narrator import demo_headline
     from judge.reporting.terminal import plain
@@ -186,7 +186,7 @@ def _perplexity(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the extra subcommands to the ``judge`` parser."""
-    from judge.cli.main import positive_int
+    from judge.cli.options import positive_int
 
     d = sub.add_parser("demo", help="the whole pipeline offline: bundled model vs its shipped LoRA")
     d.add_argument("--n", type=positive_int, default=24, help="held-out problems to compare (20-40)")

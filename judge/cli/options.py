@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from judge.summary import Summary
 
-__all__ = ["GATE_EXIT", "HelpFormatter", "Parser", "add_common", "add_gate", "gate"]
+__all__ = ["GATE_EXIT", "HelpFormatter", "Parser", "add_common", "add_gate", "gate", "positive_int", "share"]
 
 GATE_EXIT = 6
 """Exit code of a result that fails ``--fail-if-worse`` or ``--fail-unless-better``."""
@@ -114,3 +114,25 @@ def gate(args: argparse.Namespace, summary: Summary, code: int, err: Console) ->
 
     err.print(f"[bold red]gate failed:[/] {escape(why)} (exit {GATE_EXIT})", soft_wrap=True)
     return GATE_EXIT
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def share(text: str) -> float:
+    """argparse type: a probability strictly between 0 and 1 (alpha, power)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{value:g} must be between 0 and 1, e.g. 0.05 or 0.8")
+    return value
