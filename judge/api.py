@@ -111,6 +111,7 @@ def stats_for_file(
         margin: net win rate below which a difference is negligible (default StatsOptions').
     """
     from judge.aggregation.file_reliability import alpaca_judged, label_counts
+    from judge.imports.importing import imported_file
     from judge.imports.verdict_files import file_models, load_verdicts, read_rows
 
     _share("alpha", alpha)
@@ -120,7 +121,7 @@ def stats_for_file(
     facts = RunFacts(
         run_id=Path(path).name,
         models=file_models(Path(path)),
-        extras=_external_extras(Path(path)),
+        imported=imported_file(Path(path), outcomes, position_recorded=bool(ordered)),
         comparison="reference",
         judged=judged,
         label_counts=label_counts(ordered),  # position only from rows that record the order seen
@@ -137,15 +138,6 @@ def _share(name: str, value: float) -> None:
     """Raise ConfigError unless ``value`` is a probability strictly between 0 and 1."""
     if not 0 < value < 1:
         raise ConfigError(f"--{name} {value:g} must be between 0 and 1 (e.g. alpha 0.05, power 0.8)")
-
-
-def _external_extras(path: Path) -> dict[str, Any]:
-    """AlpacaEval's own preference and SE for its annotation files, shown beside ours."""
-    from judge.imports import verdict_files
-
-    if not verdict_files.is_alpaca_eval(path):
-        return {}
-    return {"alpaca_eval": verdict_files.alpaca_eval_preference(path)}
 
 
 def plan(

@@ -68,6 +68,7 @@ def restat(
         usage=old.usage,
         label_counts=labels,
         extras=old.extras,
+        imported=old.imported,
         comparison=old.comparison,
     )
     summary = aggregate.summarize(folder.read_outcomes(), facts, opts)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from judge.summary_base import Estimate, Part, PositionBias, Rate
+from judge.summary_import import AlpacaEvalNumbers, ImportedFile
 from judge.summary_judge import (
     Agreement,
     BatchNotes,
@@ -33,6 +34,7 @@ from judge.summary_judge import (
 __all__ = [
     "SCHEMA_VERSION",
     "Agreement",
+    "AlpacaEvalNumbers",
     "BatchNotes",
     "CategorySummary",
     "Counts",
@@ -42,6 +44,7 @@ __all__ = [
     "Estimate",
     "FailedBound",
     "FailedBounds",
+    "ImportedFile",
     "Invocation",
     "JudgeReliability",
     "LengthBias",
@@ -73,7 +76,10 @@ __all__ = [
 #    and its figures) and verification (verified accuracy, judge vs truth, degeneration), no longer
 #    extras["checks"] / extras["degeneration"]; the run's own notes (screens, outputs cut for the
 #    judge, batch mode) are the typed `notes`; extras holds only what users add.
-SCHEMA_VERSION = 3
+# 4: an imported verdict file (`judge stats FILE`, `judge report FILE`) is described by the typed
+#    `imported` section (source tool, file, rows read and skipped, whether the order seen is
+#    recorded, AlpacaEval's own win rate and SE), no longer extras["import"] / extras["alpaca_eval"].
+SCHEMA_VERSION = 4
 
 EffectVerdict = Literal[
     "better",
@@ -312,6 +318,9 @@ class Summary(_Part):
     run: RunState | None = Field(default=None, description="judge run only: finished or not, and why.")
     conclusion: str = Field(description="The answer in plain words, with what the data does not show.")
     notes: RunNotes | None = Field(default=None, description="Screens, outputs cut for the judge, batch.")
+    imported: ImportedFile | None = Field(
+        default=None, description="An imported verdict file only: its source and the tool's own numbers."
+    )
     extras: dict[str, Any] = Field(default_factory=dict, description="What users add (perplexity, ...).")
 
 
@@ -323,12 +332,34 @@ def _upgrade_sign_test(test: dict[str, Any]) -> dict[str, Any]:
     return test
 
 
-def load_summary(raw: str | bytes) -> Summary:
-    """Read a ``summary.json``, upgrading a schema-1 file (older runs) to the current records.
+def _upgrade_import(data: dict[str, Any]) -> dict[str, Any]:
+    """Versions 1-3 kept an imported file's facts in extras["import"] and extras["alpaca_eval"]."""
+    extras = data.get("extras")
+    if not isinstance(extras, dict) or not {"import", "alpaca_eval"} & extras.keys():
+        return data
+    extras = dict(extras)
+    info, theirs = extras.pop("import", None) or {}, extras.pop("alpaca_eval", None)
+    counts: dict[str, Any] = data["counts"] if isinstance(data.get("counts"), dict) else {}
+    failed = int(counts.get("failed", 0))
+    rows = sum(int(counts.get(k, 0)) for k in ("win", "tie", "loss")) + failed
+    imported = {
+        "tool": "alpaca_eval" if theirs is not None else "verdict file",
+        "file": str(info.get("file", data.get("run_id", ""))),
+        "rows": int(info.get("rows", rows)),
+        "skipped": failed,
+        "position_recorded": bool(info.get("position_recorded", False)),
+        "alpaca_eval": theirs,
+    }
+    return {**data, "extras": extras, "imported": imported}
 
-    Version 2 kept the checks' findings in ``extras`` (they are still shown from there). Version 1
-    kept power inside the sign test and decided per-category significance on the Holm
-    p-value; those fields move (power is left out: it was for the observed split).
+
+def load_summary(raw: str | bytes) -> Summary:
+    """Read a ``summary.json``, upgrading an older schema's file to the current records.
+
+    Versions 1-3 kept an imported file's facts in ``extras``; they move to ``imported``. Version 2
+    kept the checks' findings in ``extras`` (they are still shown from there). Version 1 kept
+    power inside the sign test and decided per-category significance on the Holm p-value; those
+    fields move (power is left out: it was for the observed split).
 
     Raises:
         pydantic.ValidationError: not a summary.
@@ -337,10 +368,10 @@ def load_summary(raw: str | bytes) -> Summary:
         data = json.loads(raw)
     except ValueError:
         return Summary.model_validate_json(raw)  # raises the ValidationError that names the problem
-    if isinstance(data, dict) and data.get("schema_version") == 2:  # extras["checks"] is still shown
-        data = {**data, "schema_version": SCHEMA_VERSION}
-    if isinstance(data, dict) and data.get("schema_version") == 1:
-        data = {**data, "schema_version": SCHEMA_VERSION}
+    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, 3):
+        return Summary.model_validate(data)
+    old, data = data["schema_version"], {**_upgrade_import(data), "schema_version": SCHEMA_VERSION}
+    if old == 1:
         if isinstance(data.get("sign_test"), dict):
             data["sign_test"] = _upgrade_sign_test(data["sign_test"])
         for cat in data.get("per_category") or []:

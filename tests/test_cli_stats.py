@@ -70,10 +70,13 @@ def test_stats_on_real_alpaca_eval_verdicts(capsys: pytest.CaptureFixture[str]) 
     assert main(["stats", str(path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["counts"]["win"] + summary["counts"]["tie"] + summary["counts"]["loss"] == 805
-    theirs = summary["extras"]["alpaca_eval"]
-    assert summary["preference"]["estimate"] == pytest.approx(
-        theirs["win_rate"] / 100 if theirs["win_rate"] > 1 else theirs["win_rate"], abs=1e-9
-    )
+    assert summary["extras"] == {}  # extras are for what users add; the file's facts are typed
+    imported = summary["imported"]
+    assert imported["tool"] == "alpaca_eval" and imported["file"] == path.name
+    assert imported["rows"] == 805 and imported["skipped"] == 0
+    theirs = imported["alpaca_eval"]
+    assert summary["preference"]["estimate"] == pytest.approx(theirs["win_rate"] / 100, abs=1e-9)
+    assert summary["preference"]["estimate"] == pytest.approx(theirs["preference"], abs=1e-12)
 
 
 def test_bad_verdict_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -51,6 +51,15 @@ def test_report_on_an_imported_alpaca_eval_file(tmp_path: Path) -> None:
     )
     assert "alpaca-7b is WORSE than the reference gpt4_1106_preview" in summary["conclusion"]
     assert "its base" not in summary["conclusion"]  # an imported file compares against a reference
+    imported, theirs = summary["imported"], summary["imported"]["alpaca_eval"]
+    assert imported["tool"] == "alpaca_eval" and imported["file"] == path.name and imported["rows"] == 805
+    assert summary["extras"] == {} and not imported["position_recorded"]
+    assert theirs["n_total"] == 805 and summary["preference"]["estimate"] == pytest.approx(
+        theirs["preference"]
+    )
+    md = (run_dir / "report.md").read_text()
+    assert f"AlpacaEval's own win rate, computed its way: {100 * theirs['preference']:.2f} %" in md
+    assert "### Imported file" in md and "| AlpacaEval win rate (its way) |" in md
 
 
 def test_check_runs_the_sandbox_on_an_outputs_file(

@@ -219,8 +219,9 @@ def test_imported_alpaca_eval_file_uses_its_names_and_honest_method() -> None:
     assert "beats the reference text_davinci_003" in s.conclusion and "its base" not in s.conclusion
     assert "resampling whole judge calls" not in s.preference.method
     assert "each verdict its own cluster" in s.preference.method
-    theirs = s.extras["alpaca_eval"]
-    assert s.preference.se == pytest.approx(theirs["preference_se"], abs=1e-12)
+    theirs = s.imported.alpaca_eval if s.imported is not None else None
+    assert theirs is not None and theirs.preference_se is not None
+    assert s.preference.se == pytest.approx(theirs.preference_se, abs=1e-12)
 
 
 def test_a_schema_one_summary_still_reads(tmp_path: Path) -> None:
@@ -235,4 +236,22 @@ def test_a_schema_one_summary_still_reads(tmp_path: Path) -> None:
     for key in ("method", "design_effect", "clusters", "significant_holm"):
         old["sign_test"].pop(key)
     back = load_summary(json.dumps(old))
-    assert back.schema_version == 3 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
+    assert back.schema_version == 4 and back.sign_test.pvalue == s.sign_test.pvalue and back.power is None
+
+
+def test_a_schema_three_import_moves_from_extras_to_its_typed_section() -> None:
+    from judge.summary import load_summary
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "alpaca_eval" / "claude-2.gpt4.jsonl.gz"
+    s = stats_for_file(path)
+    assert s.imported is not None and s.imported.alpaca_eval is not None and s.imported.skipped == 1
+    old = json.loads(s.model_dump_json(exclude={"imported"}))  # version 3 kept these in extras
+    old["schema_version"] = 3
+    old["extras"] = {
+        "import": {"file": path.name, "rows": 805, "position_recorded": False},
+        "alpaca_eval": s.imported.alpaca_eval.model_dump(),
+        "perplexity": {"models": []},
+    }
+    back = load_summary(json.dumps(old))
+    assert back.schema_version == 4 and back.extras == {"perplexity": {"models": []}}
+    assert back.imported == s.imported

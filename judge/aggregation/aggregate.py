@@ -28,6 +28,7 @@ from judge.reporting.narrator import conclusion, judge_caveats, power_note, reli
 from judge.summary import (
     CategorySummary,
     Counts,
+    ImportedFile,
     JudgeReliability,
     PositionBias,
     Problem,
@@ -169,6 +170,7 @@ class RunFacts:
     usage: UsageSummary = field(default_factory=UsageSummary)
     label_counts: Counter[Winner] = field(default_factory=Counter)  # blind labels chosen, all rounds
     extras: dict[str, Any] = field(default_factory=dict)  # what users add (perplexity, ...)
+    imported: ImportedFile | None = None  # another tool's verdict file: its source and numbers
     verification: Verification | None = None  # what the checks verified
     judged: list[JudgedPair] = field(default_factory=list)  # ok verdicts with slot and lengths
     keys: list[BlindKey] = field(default_factory=list)
@@ -309,6 +311,7 @@ def summarize(outcomes: list[Outcome], facts: RunFacts, opts: StatsOptions | Non
         usage=facts.usage,
         problems=guard.problems,
         conclusion="",
+        imported=facts.imported,
         extras=facts.extras,
     )
     words = guard(

@@ -15,11 +15,37 @@ from typing import Any
 from judge.aggregation import aggregate
 from judge.aggregation.aggregate import RunFacts
 from judge.config import StatsOptions
-from judge.imports.verdict_files import file_models, is_alpaca_eval, load_verdicts, read_rows
+from judge.imports.verdict_files import (
+    alpaca_eval_preference,
+    file_models,
+    is_alpaca_eval,
+    load_verdicts,
+    read_rows,
+)
 from judge.records import AuditRow, Outcome
 from judge.runfolder import RunFolder
+from judge.summary import ImportedFile
 
-__all__ = ["import_verdicts"]
+__all__ = ["import_verdicts", "imported_file"]
+
+
+def imported_file(path: Path, outcomes: list[Outcome], *, position_recorded: bool) -> ImportedFile:
+    """The summary's ``imported`` section: the file, its rows, and the source tool's own numbers.
+
+    Args:
+        path: the verdict file read.
+        outcomes: what :func:`~judge.imports.verdict_files.load_verdicts` read from it.
+        position_recorded: whether some rows record the order the judge saw.
+    """
+    alpaca = is_alpaca_eval(path)
+    return ImportedFile(
+        tool="alpaca_eval" if alpaca else "verdict file",
+        file=path.name,
+        rows=len(outcomes),
+        skipped=sum(o.status == "failed" for o in outcomes),
+        position_recorded=position_recorded,
+        alpaca_eval=alpaca_eval_preference(path) if alpaca else None,
+    )
 
 
 def _rationale(raw: Any) -> tuple[str, str]:
@@ -82,20 +108,11 @@ def import_verdicts(
     outcomes = load_verdicts(path, key_path=key_path)
     raws = [row for _, row in read_rows(path)]
     first = raws[0] if raws else {}
-    alpaca = is_alpaca_eval(path)
-    models = file_models(path)
-    extras: dict[str, Any] = {
-        "import": {"file": path.name, "rows": len(outcomes), "position_recorded": False}
-    }
-    if alpaca:
-        from judge.imports.verdict_files import alpaca_eval_preference
-
-        extras["alpaca_eval"] = alpaca_eval_preference(path)
     facts = RunFacts(
         run_id=name or path.name.split(".")[0],
-        models=models,
+        models=file_models(path),
         judge={"model": str(first.get("annotator", "unknown")), "source": path.name},
-        extras=extras,
+        imported=imported_file(path, outcomes, position_recorded=False),
         comparison="reference",
     )
     summary = aggregate.summarize(outcomes, facts, StatsOptions())

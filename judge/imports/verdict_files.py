@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from judge.errors import InputError
 from judge.records import Outcome
+from judge.summary import AlpacaEvalNumbers
 
 __all__ = ["alpaca_eval_preference", "file_models", "is_alpaca_eval", "load_verdicts", "read_rows"]
 
@@ -282,7 +283,7 @@ def load_verdicts(path: str | Path, *, key_path: str | Path | None = None) -> li
     return outcomes
 
 
-def alpaca_eval_preference(path: str | Path) -> dict[str, float | int]:
+def alpaca_eval_preference(path: str | Path) -> AlpacaEvalNumbers:
     """Preference and standard error computed the way AlpacaEval computes them.
 
     Draws (0 or 1.5) count as half, null preferences are dropped, ``win_rate`` is the mean of
@@ -290,20 +291,23 @@ def alpaca_eval_preference(path: str | Path) -> dict[str, float | int]:
 
     Returns:
         ``win_rate``, ``standard_error`` (percent, AlpacaEval's scale), ``preference`` and
-        ``preference_se`` (fractions), ``n_wins``, ``n_wins_base``, ``n_draws``, ``n_total``.
+        ``preference_se`` (fractions; None where undefined), ``n_wins``, ``n_wins_base``,
+        ``n_draws``, ``n_total``.
     """
     path = Path(path)
     values = [v - 1 for line, row in _rows(path) if (v := _alpaca_value(path, line, row)) is not None]
     n = len(values)
-    mean = sum(values) / n if n else math.nan
-    se = math.sqrt(sum((x - mean) ** 2 for x in values) / (n - 1) / n) if n > 1 else math.nan
-    return {
-        "win_rate": 100 * mean,
-        "standard_error": 100 * se,
-        "preference": mean,
-        "preference_se": se,
-        "n_wins": sum(x > 0.5 for x in values),
-        "n_wins_base": sum(x < 0.5 for x in values),
-        "n_draws": sum(x == 0.5 for x in values),
-        "n_total": n,
-    }
+    mean = sum(values) / n if n else None
+    se = None
+    if mean is not None and n > 1:
+        se = math.sqrt(sum((x - mean) ** 2 for x in values) / (n - 1) / n)
+    return AlpacaEvalNumbers(
+        win_rate=None if mean is None else 100 * mean,
+        standard_error=None if se is None else 100 * se,
+        preference=mean,
+        preference_se=se,
+        n_wins=sum(x > 0.5 for x in values),
+        n_wins_base=sum(x < 0.5 for x in values),
+        n_draws=sum(x == 0.5 for x in values),
+        n_total=n,
+    )

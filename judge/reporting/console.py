@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from judge.reporting.narrator import category_line, reliability_sentence
+from judge.reporting.narrator import category_line, imported_sentence, reliability_sentence
 from judge.reporting.terminal import clean
 from judge.reporting.words import fmt_p, interval_text, pct
 from judge.summary import Rate, Summary
@@ -69,7 +69,7 @@ def print_summary(summary: Summary, console: Console) -> None:
         console.print(f"  {escape(clean(category_line(cat)))}")
     console.print()
     console.print(escape(clean(summary.conclusion)))
-    judge = reliability_sentence(summary.judge_reliability)
-    if judge:
-        console.print()
-        console.print(escape(clean(judge)))
+    for words in (reliability_sentence(summary.judge_reliability), imported_sentence(summary)):
+        if words:
+            console.print()
+            console.print(escape(clean(words)))

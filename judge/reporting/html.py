@@ -23,6 +23,7 @@ from judge.reporting.charts import Bar, wtl_chart
 from judge.reporting.figures import reliability_chart, results_chart, slot_chart
 from judge.reporting.narrator import (
     headline,
+    imported_sentence,
     lead,
     reliability_details,
     reliability_sentence,
@@ -33,6 +34,7 @@ from judge.reporting.tables import (
     category_table,
     confidence_table,
     extras_tables,
+    imported_table,
     notes_tables,
     results_table,
     usage_table,
@@ -81,8 +83,9 @@ def _results(s: Summary) -> str:
     conclusion = f'<p class="conclusion">{escape(s.conclusion)}</p>' if s.conclusion else ""
     chart = results_chart(s)
     words = escape(significance_paragraph(s))
+    imported = f'<p id="imported">{escape(imported_sentence(s))}</p>' if s.imported else ""
     return (
-        f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>'
+        f'<section id="results"><h2>Results</h2><p id="significance">{words}</p>{imported}'
         f'{conclusion}<div class="grid"><div>{chart}</div><div>{_table(results_table(s))}</div></div>'
         f"{_table(category_table(s))}</section>"
     )
@@ -124,7 +127,8 @@ def _judge_section(s: Summary, rows: list[AuditRow]) -> str:
 def _checks_section(s: Summary) -> str:
     tables = "".join(
         f"<div>{_table(t)}</div>"
-        for t in [*verification_tables(s), *notes_tables(s), *extras_tables(s.extras)]
+        for t in [*verification_tables(s), *notes_tables(s), imported_table(s), *extras_tables(s.extras)]
+        if t is not None
     )
     body = f'<div class="grid">{tables}</div>' if tables else '<p class="muted">No checks in this run.</p>'
     return f'<section id="checks"><h2>Checks and side signals</h2>{body}</section>'

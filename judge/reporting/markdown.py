@@ -6,6 +6,7 @@ import re
 
 from judge.reporting.narrator import (
     headline,
+    imported_sentence,
     lead,
     reliability_details,
     reliability_sentence,
@@ -16,6 +17,7 @@ from judge.reporting.tables import (
     category_table,
     confidence_table,
     extras_tables,
+    imported_table,
     notes_tables,
     results_table,
     usage_table,
@@ -71,6 +73,8 @@ def render_markdown(summary: Summary) -> str:
         "",
         md_escape(significance_paragraph(summary)),
     ]
+    if summary.imported is not None:
+        parts += ["", md_escape(imported_sentence(summary))]
     verdict = reliability_sentence(summary.judge_reliability)
     if verdict:
         parts += ["", "## Can this judge be trusted here?", "", md_escape(verdict), ""]
@@ -85,6 +89,7 @@ def render_markdown(summary: Summary) -> str:
         confidence_table(summary),
         *verification_tables(summary),
         *notes_tables(summary),
+        imported_table(summary),
         *extras_tables(summary.extras),
         usage_table(summary),
     ]

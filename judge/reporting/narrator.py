@@ -49,6 +49,7 @@ __all__ = [
     "demo_headline",
     "effect_sentence",
     "headline",
+    "imported_sentence",
     "judge_caveats",
     "lead",
     "other_name",
@@ -651,6 +652,36 @@ def demo_headline(summary: Summary, *, local: bool) -> str:
         head = who[0].upper() + who[1:]
         return f"Demo: {found}. {head} ({saw}) cannot be trusted here: {why}; trust the execution."
     return f"Demo: {found}; {who}, {saw}, picked the verified-correct side in {k}/{n} pairs."
+
+
+# --- Another tool's verdict file --------------------------------------------------------------------
+
+
+def _their_numbers(s: Summary) -> str:
+    theirs = s.imported.alpaca_eval if s.imported is not None else None
+    if theirs is None or theirs.preference is None:
+        return ""
+    se = "" if theirs.preference_se is None else f" (SE {pct(theirs.preference_se, 2)})"
+    return (
+        f" AlpacaEval's own win rate, computed its way: {pct(theirs.preference, 2)}{se} over "
+        f"{theirs.n_total} preferences ({theirs.n_wins} wins, {theirs.n_draws} draws, "
+        f"{theirs.n_wins_base} for the reference)."
+    )
+
+
+def imported_sentence(s: Summary) -> str:
+    """Where an imported summary's verdicts came from, and the source tool's own number (or "")."""
+    imp = s.imported
+    if imp is None:
+        return ""
+    source = "AlpacaEval annotations" if imp.tool == "alpaca_eval" else "a verdict file"
+    skipped = f", {imp.skipped} without a verdict (failed, not counted as losses)" if imp.skipped else ""
+    order = (
+        ""
+        if imp.position_recorded
+        else " The file does not record the order the judge saw: no position claim is made from it."
+    )
+    return f"Imported from {source}, {imp.file}: {imp.rows} rows{skipped}.{order}{_their_numbers(s)}"
 
 
 # --- Runs side by side (``judge diff``) and side results -------------------------------------------

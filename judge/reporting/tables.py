@@ -15,6 +15,7 @@ __all__ = [
     "cell",
     "confidence_table",
     "extras_tables",
+    "imported_table",
     "notes_tables",
     "position_table",
     "results_table",
@@ -235,6 +236,29 @@ def notes_tables(summary: Summary) -> list[Table]:
     titled = (("What the screens flagged", notes.screen), ("Outputs cut for the judge", notes.outputs_cut),
               ("Batch mode (OpenAI Batch API)", notes.batch))  # fmt: skip
     return [_table_of(title, part.model_dump()) for title, part in titled if part is not None]
+
+
+def imported_table(s: Summary) -> Table | None:
+    """An imported file's source, rows and the source tool's own numbers, or None for a run."""
+    imp = s.imported
+    if imp is None:
+        return None
+    rows = [
+        ["Source", "AlpacaEval annotations" if imp.tool == "alpaca_eval" else "verdict file"],
+        ["File", imp.file],
+        ["Rows read", f"{imp.rows:,}"],
+        ["Rows without a verdict (failed)", f"{imp.skipped:,}"],
+        ["Order the judge saw recorded", "yes" if imp.position_recorded else "no"],
+    ]
+    theirs = imp.alpaca_eval
+    if theirs is not None:
+        rows += [
+            ["AlpacaEval win rate (its way)", pct(theirs.preference, 2)],
+            ["AlpacaEval standard error", pct(theirs.preference_se, 2)],
+            ["Preferences (wins / draws / reference wins)",
+             f"{theirs.n_wins} / {theirs.n_draws} / {theirs.n_wins_base} of {theirs.n_total}"],
+        ]  # fmt: skip
+    return Table("Imported file", ["", ""], rows)
 
 
 def extras_tables(extras: dict[str, Any]) -> list[Table]:

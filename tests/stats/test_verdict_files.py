@@ -42,14 +42,15 @@ def test_ours_equals_alpaca_eval_on_the_real_files(path: Path) -> None:
     win_rate, se = _their_way(path)
     reported = alpaca_eval_preference(path)
     assert abs(100 * ours.statistic - win_rate) <= 1e-9 and abs(100 * ours.standard_error - se) <= 1e-9
-    assert abs(reported["win_rate"] - win_rate) <= 1e-9 and abs(reported["standard_error"] - se) <= 1e-9
-    assert reported["n_total"] == len(judged)
+    assert reported.win_rate is not None and reported.standard_error is not None
+    assert abs(reported.win_rate - win_rate) <= 1e-9 and abs(reported.standard_error - se) <= 1e-9
+    assert reported.n_total == len(judged)
     assert {o.category for o in outcomes} == {"helpful_base", "koala", "oasst", "selfinstruct", "vicuna"}
 
 
 def test_known_leaderboard_numbers_and_sides() -> None:
     # output_2 is the model: GPT-4 beats text-davinci-003 almost always, alpaca-7b mostly loses.
-    assert alpaca_eval_preference(DATA / "gpt4.gpt4.jsonl.gz")["win_rate"] == pytest.approx(95.2795, abs=1e-4)
+    assert alpaca_eval_preference(DATA / "gpt4.gpt4.jsonl.gz").win_rate == pytest.approx(95.2795, abs=1e-4)
     outcomes = load_verdicts(DATA / "alpaca-7b.gpt4.jsonl.gz")
     counts = {r: sum(o.result == r for o in outcomes) for r in ("win", "loss", "tie")}
     assert counts == {"win": 205, "loss": 584, "tie": 16}
