@@ -79,6 +79,9 @@ __all__ = [
 # 4: an imported verdict file (`judge stats FILE`, `judge report FILE`) is described by the typed
 #    `imported` section (source tool, file, rows read and skipped, whether the order seen is
 #    recorded, AlpacaEval's own win rate and SE), no longer extras["import"] / extras["alpaca_eval"].
+#    Several models in one run: the run folder's summary.json is a SeveralSummary ("kind": "several",
+#    judge.summary_several) and each pairing's folder holds this Summary, whose `comparison` may now
+#    be "baseline" or "model". A two-model run's summary.json is otherwise unchanged.
 SCHEMA_VERSION = 4
 
 EffectVerdict = Literal[
