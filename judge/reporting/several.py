@@ -32,6 +32,7 @@ from judge.reporting.narrator import (
 from judge.reporting.several_charts import checkpoint_chart, ratings_chart, several_figures
 from judge.reporting.several_tables import (
     Shaded,
+    category_notes,
     category_ranking_table,
     checkpoint_table,
     leaderboard_table,
@@ -73,6 +74,7 @@ def several_markdown(s: SeveralSummary) -> str:
     lines += _md_section("Checkpoints", checkpoint_caption(s), checkpoint_table(s),
                          "chart-checkpoints.svg" if "checkpoints" in charts else "")  # fmt: skip
     lines += _md_section("Ranking per category", category_caption(s), category_ranking_table(s))
+    lines += [line for note in category_notes(s) for line in (f"- {md_escape(note)}", "")]
     lines += ["## Pairings", "", md_escape(pairings_caption(s)), ""]
     for p in s.pairings:
         link = f"pairings/{quote(p.name)}"
@@ -120,6 +122,10 @@ def _section(ident: str, title: str, caption: str, *parts: str) -> str:
     )
 
 
+def _notes(notes: list[str]) -> str:
+    return f'<ul class="muted">{"".join(f"<li>{escape(n)}</li>" for n in notes)}</ul>' if notes else ""
+
+
 def _pairing_links(s: SeveralSummary) -> str:
     rows = []
     for p in s.pairings:
@@ -151,7 +157,8 @@ def _body(s: SeveralSummary, config_text: str | None) -> tuple[str, str]:
         ("matrix", "Pairwise win-rate matrix", matrix_caption(), [_table(matrix_table(s), "t matrix")]),
         ("checkpoints", "Checkpoints", checkpoint_caption(s),
          [checkpoint_chart(s), _table(checkpoint_table(s))] if s.checkpoints else []),
-        ("categories", "Ranking per category", category_caption(s), [_table(category_ranking_table(s))]),
+        ("categories", "Ranking per category", category_caption(s),
+         [_table(category_ranking_table(s)), _notes(category_notes(s))]),
         ("pairings", "Pairings and their audits", pairings_caption(s) + " " + audit_caption(s),
          [_pairing_links(s), _audit_by_model(s)]),
         ("usage", "Judge, models, tokens and cost", "", [_table(several_usage_table(s))]),

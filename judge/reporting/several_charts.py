@@ -56,7 +56,8 @@ def ratings_chart(s: SeveralSummary) -> str:
         y = top + i * _ROW_H + 15
         colour = _BASE if r.model == s.baseline else _INK
         label = f"{rank_text(r)}. {names[r.model]}"
-        body.append(f'<text x="{_LABEL_W - 8}" y="{y + 4}" text-anchor="end">{escape(label[:34])}</text>')
+        short = label if len(label) <= 28 else label[:27] + "…"
+        body.append(f'<text x="{_LABEL_W - 8}" y="{y + 4}" text-anchor="end">{escape(short)}</text>')
         if r.ci_low is not None and r.ci_high is not None:
             body.append(_whisker(x(r.ci_low), x(r.ci_high), y, colour))
         tip = f"{names[r.model]}: rating {signed(r.rating)}"

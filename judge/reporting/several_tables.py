@@ -23,6 +23,7 @@ from judge.summary_several import Checkpoints, PairingResult, Rating, SeveralSum
 
 __all__ = [
     "Shaded",
+    "category_notes",
     "category_ranking_table",
     "checkpoint_table",
     "leaderboard_table",
@@ -74,7 +75,9 @@ def leaderboard_table(s: SeveralSummary) -> Table:
 
 def _unranked_row(s: SeveralSummary, key: str, names: dict[str, str]) -> list[str]:
     p = _vs_baseline(s).get(key)
-    against = ["", ""] if p is None else [preference_text(p), decision_text(p, s.alpha)]
+    against = [("baseline" if key == s.baseline else "not compared"), ""]
+    if p is not None:
+        against = [preference_text(p), decision_text(p, s.alpha)]
     return ["n/a", names[key], "n/a", "n/a", *against, ""]
 
 
@@ -150,11 +153,16 @@ def category_ranking_table(s: SeveralSummary) -> Table | None:
     rows = []
     for key in order:
         cells = [names[key]]
-        for cat, ratings in zip(s.per_category, by_cat, strict=True):
+        for ratings in by_cat:
             r = ratings.get(key)
-            cells.append(f"{rank_text(r)} ({r.rating:+.2f})" if r is not None else (cat.note or "n/a"))
+            cells.append(f"{rank_text(r)} ({r.rating:+.2f})" if r is not None else "n/a")
         rows.append(cells)
     return Table("Ranking per category", headers, rows)
+
+
+def category_notes(s: SeveralSummary) -> list[str]:
+    """Why a category has no ranking ("n/a" in its column)."""
+    return [f"{c.category}: {c.note}" for c in s.per_category if c.ratings is None and c.note]
 
 
 def pairings_table(s: SeveralSummary) -> Table:
