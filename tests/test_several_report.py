@@ -257,6 +257,11 @@ def test_run_stats_and_report_on_the_command_line(
     assert out.index("Every model is WORSE") < out.index("Rank") < out.index("lora-b-vs-base:")
     assert main(["run", str(config), "--no-progress", "--fail-if-worse"]) == 6
     assert "gate failed: lora-a" in capsys.readouterr().err
+    assert main(["run", str(config), "--no-progress", "--json"]) == 0
+    printed = SeveralSummary.model_validate_json(capsys.readouterr().out)  # resumed: the same verdicts
+    assert printed.ratings == s.ratings and [p.pvalue_holm for p in printed.pairings] == [
+        p.pvalue_holm for p in s.pairings
+    ]
     before = (run / "summary.json").read_bytes()
     assert main(["stats", str(run), "--alpha", "0.0001", "--json"]) == 0
     again = SeveralSummary.model_validate_json(capsys.readouterr().out)
