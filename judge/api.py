@@ -72,6 +72,9 @@ def compare(
 def load_run(path: str | Path) -> CompareResult:
     """A finished run folder read back as the :class:`CompareResult` that :func:`compare` returned.
 
+    A several-models folder gives the same result as its run did: ``summary`` is the
+    :class:`~judge.summary_several.SeveralSummary` and ``pairings`` each pairing's own result.
+
     Args:
         path: the run folder (``results/<name>/``).
 
@@ -86,6 +89,10 @@ def load_run(path: str | Path) -> CompareResult:
     from judge.collection import finished
 
     folder = finished(path)
+    if folder.is_several():  # the pairings' results, each read back as its own run
+        summary = folder.read_several()
+        pairings = {p.name: load_run(folder.pairing(p.name).path) for p in summary.pairings}
+        return CompareResult(summary=summary, outcomes=[], run_dir=folder.path, pairings=pairings)
     return CompareResult(summary=folder.read_summary(), outcomes=folder.read_outcomes(), run_dir=folder.path)
 
 

@@ -20,10 +20,12 @@ from judge.runfolder import RunFolder
 if TYPE_CHECKING:
     import pandas as pd
 
+    from judge.config import RunConfig
     from judge.records import Outcome
     from judge.summary import Summary
+    from judge.summary_several import SeveralSummary
 
-__all__ = ["Flip", "RunDiff", "diff_runs", "finished", "restat", "texts_frame"]
+__all__ = ["Flip", "RunDiff", "diff_runs", "finished", "restat", "restat_several", "texts_frame"]
 
 _Z95 = 1.959963984540054
 
@@ -76,6 +78,55 @@ def restat(
     if old.run is not None and not old.run.complete:
         conclusion = f"This run is not finished: {old.run.failure}. {old.run.next_step}\n\n{conclusion}"
     return summary.model_copy(update={"run": old.run, "conclusion": conclusion, "created": old.created})
+
+
+def restat_several(
+    path: str | Path, *, alpha: float | None = None, margin: float | None = None, level: float | None = None
+) -> SeveralSummary:
+    """A finished several-models run recomputed with another alpha, margin or level.
+
+    Each pairing is recomputed from its own outcomes (:func:`restat` on ``pairings/<name>/``), then the
+    whole design from those: the Holm correction across models, the ratings, ranks, matrix and curve.
+    Nothing in the folder is changed.
+
+    Raises:
+        InputError: the folder holds no finished several-models run, or a file in it is not valid.
+        ConfigError: the folder does not exist, or an option is out of range.
+    """
+    from judge.aggregation.several import summarize_several
+    from judge.config import Pairing
+
+    folder = finished(path)
+    old = folder.read_several()
+    config = _run_config(folder).model_copy(
+        update={"stats": _options(folder, alpha=alpha, margin=margin, level=level)}
+    )
+    results = []
+    for p in old.pairings:
+        sub = folder.pairing(p.name)
+        again = restat(sub.path, alpha=alpha, margin=margin, level=level)
+        results.append((Pairing(p.candidate, p.other), again, sub.read_outcomes()))
+    summary = summarize_several(config, results, judge=old.judge, usage=old.usage, state=old.run)
+    return summary.model_copy(update={"created": old.created, "run_id": old.run_id})
+
+
+def _run_config(folder: RunFolder) -> RunConfig:
+    """The run's validated config (config.json), as the run saved it."""
+    from pydantic import ValidationError
+
+    from judge.config import RunConfig
+    from judge.errors import InputError
+
+    path = folder / folder.CONFIG_JSON
+    if not path.is_file():
+        raise InputError(path, None, "missing: a several-models run folder keeps its config here")
+    try:
+        return RunConfig.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(
+            path, None, f"not a run config: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+        ) from None
 
 
 def _options(folder: RunFolder, **given: float | None) -> StatsOptions:

@@ -24,6 +24,8 @@ settings.json       the settings that change verdicts (a changed one is refused)
 invocations.jsonl   each invocation's new calls, tokens, cost, recovered pairs and exit code
 run.lock            held by the one judge process writing the folder
 <name>.json         side results attached later (perplexity.json)
+pairings/<name>/    several models: each pairing's own two-model run folder (the run's summary.json
+                    is then a SeveralSummary, ``"kind": "several"``)
 ==================  ===========================================================================
 
 The results folder above the run folders holds ``index.html``, the list of every run
@@ -44,6 +46,7 @@ from pydantic import BaseModel, ValidationError
 from judge.errors import InputError
 from judge.records import AuditRow, Generation, Outcome
 from judge.summary import Summary, load_summary
+from judge.summary_several import SeveralSummary, is_several
 
 __all__ = ["RunFolder", "write_atomic", "write_jsonl"]
 
@@ -156,14 +159,55 @@ class RunFolder:
             InputError: the file is missing (the message says how to make one) or not a summary.
         """
         path = self.path / self.SUMMARY
+        raw = self._summary_bytes()
+        if is_several(raw):
+            pairings = sorted(
+                p.name for p in (self.path / "pairings").glob("*") if (p / self.SUMMARY).is_file()
+            )
+            example = self.path / "pairings" / (pairings[0] if pairings else "<candidate>-vs-<other>")
+            raise InputError(
+                path,
+                None,
+                f"a several-models run ({len(pairings)} pairings); this takes a two-model run "
+                f"folder: give one pairing's, e.g. {example}",
+            )
         try:
-            return load_summary(path.read_bytes())
+            return load_summary(raw)
+        except ValidationError as exc:
+            raise _invalid(path, None, "a summary", exc) from None
+
+    def _summary_bytes(self) -> bytes:
+        path = self.path / self.SUMMARY
+        try:
+            return path.read_bytes()
         except FileNotFoundError:
             raise InputError(
                 path, None, "no summary.json: not a finished run folder (run `judge run CONFIG` first)"
             ) from None
+
+    def is_several(self) -> bool:
+        """Whether the folder holds a finished several-models run (its pairings under ``pairings/``)."""
+        path = self.path / self.SUMMARY
+        return path.is_file() and is_several(path.read_bytes())
+
+    def read_several(self) -> SeveralSummary:
+        """summary.json of a several-models run.
+
+        Raises:
+            InputError: the file is missing or not a several-models summary.
+        """
+        try:
+            return SeveralSummary.model_validate_json(self._summary_bytes())
         except ValidationError as exc:
-            raise _invalid(path, None, "a summary", exc) from None
+            raise _invalid(self.path / self.SUMMARY, None, "a several-models summary", exc) from None
+
+    def read_any_summary(self) -> Summary | SeveralSummary:
+        """summary.json as whichever it is: a two-model or a several-models summary."""
+        return self.read_several() if self.is_several() else self.read_summary()
+
+    def pairing(self, name: str) -> RunFolder:
+        """One pairing's own two-model run folder (``pairings/<name>/``) of a several-models run."""
+        return RunFolder(self.path / "pairings" / name)
 
     def read_records(self, name: str, model: type[M], *, required: bool = True) -> list[M]:
         """One JSONL file of the folder as records (an absent optional file reads as []).

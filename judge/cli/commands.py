@@ -11,8 +11,14 @@ import argparse
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from judge.runfolder import RunFolder
+    from judge.summary import Summary
+    from judge.summary_several import SeveralSummary
 
 __all__ = ["register"]
 
@@ -26,13 +32,14 @@ def _report(args: argparse.Namespace) -> int:
     from judge.reporting import write_reports
     from judge.runfolder import RunFolder
 
+    summary: Summary | SeveralSummary | None
     if args.path.is_dir():
         folder = RunFolder(args.path)
         if not folder.is_run():
             raise InputError(
                 args.path, None, "not a run folder (no summary.json): give results/<run>/ or a verdict file"
             )
-        summary = folder.read_summary()
+        summary = folder.read_any_summary()  # several models: the run's report and each pairing's
         written = write_reports(args.path)
     else:
         from judge.imports.importing import import_verdicts
@@ -48,22 +55,51 @@ def _report(args: argparse.Namespace) -> int:
     return 0 if summary is None else report_ending(summary, _out, _err)
 
 
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("category", "result", "confidence", "inconsistent", "check_disagrees", "rationale_disagrees",
+             "failed", "search")  # fmt: skip
+    return {name: getattr(args, name) for name in names}
+
+
+def _audit_several(args: argparse.Namespace, folder: RunFolder) -> int:
+    from judge.reporting import export_rows, print_audit
+    from judge.reporting.audit_models import filter_groups, pairing_rows
+
+    groups = pairing_rows(folder, folder.read_several(), args.model)
+    chosen = filter_groups(groups, **_filters(args))
+    rows = [r for g in chosen for r in g.rows]
+    total = sum(len(g.rows) for g in groups)
+    if args.json:
+        payload = [{"pairing": g.name, **r.model_dump(mode="json")} for g in chosen for r in g.rows]
+        _out.print_json(json.dumps(payload), ensure_ascii=True)
+        return 0
+    if args.export:
+        count = export_rows(rows, args.export)
+        _out.print(f"exported {count} of {total} comparisons to {args.export}", markup=False)
+        return 0
+    for g in chosen:
+        of = next(len(x.rows) for x in groups if x.name == g.name)
+        _out.print(f"\npairing {g.name}: {len(g.rows)} of {of} comparisons", markup=False, style="bold")
+        print_audit(g.rows, _out, reveal=args.reveal, max_lines=None if args.full else 12, names=g.names)
+    which = f" involving {args.model}" if args.model else ""
+    _out.print(f"{len(rows)} of {total} comparisons{which}, in {len(chosen)} pairing(s)", markup=False)
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from judge.collection import finished
     from judge.reporting import export_rows, filter_rows, load_run, print_audit
 
-    _, rows, _ = load_run(finished(args.run).path)
-    chosen = filter_rows(
-        rows,
-        category=args.category,
-        result=args.result,
-        confidence=args.confidence,
-        inconsistent=args.inconsistent,
-        check_disagrees=args.check_disagrees,
-        rationale_disagrees=args.rationale_disagrees,
-        failed=args.failed,
-        search=args.search,
-    )
+    folder = finished(args.run)
+    if folder.is_several():
+        return _audit_several(args, folder)
+    _, rows, _ = load_run(folder.path)
+    if args.model is not None:
+        from judge.errors import ConfigError
+
+        raise ConfigError(f"--model {args.model}: {args.run} is a two-model run; --model picks the "
+                          "pairings of a several-models run")  # fmt: skip
+    chosen = filter_rows(rows, **_filters(args))
     if args.json:
         _out.print_json(json.dumps([r.model_dump(mode="json") for r in chosen]), ensure_ascii=True)
         return 0
@@ -117,12 +153,13 @@ def _demo(args: argparse.Namespace) -> int:
     from judge.reporting.terminal import plain
     from judge.run.demo import DEMO_NOTE, demo_config
     from judge.run.pipeline import CompareResult, run_comparison
+    from judge.summary import Summary
 
     config = demo_config(
         args.results, n=args.n, judge_base_url=args.judge_base_url, judge_model=args.judge_model
     )
     result = run_comparison(config, show_progress=not (args.no_progress or args.quiet))
-    assert isinstance(result, CompareResult)
+    assert isinstance(result, CompareResult) and isinstance(result.summary, Summary)  # the demo: two models
     if args.json:
         _out.print_json(result.summary.model_dump_json())
         return report_ending(result.summary, _err, _err)
@@ -239,6 +276,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     a.add_argument("--failed", action="store_true", help="only failed / unparsed pairs")
     a.add_argument("--search", help="text search in prompt, outputs and rationale")
+    a.add_argument(
+        "--model",
+        metavar="NAME",
+        help="several models: every pairing with this model (--result then from its side)",
+    )
     a.add_argument("--reveal", action="store_true", help="show which model was A and B")
     a.add_argument("--full", action="store_true", help="print whole texts and the raw reply")
     a.add_argument("--export", type=Path, help="write the filtered rows to .csv or .jsonl instead")

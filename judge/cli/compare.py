@@ -19,6 +19,7 @@ from judge.cli.options import add_gate, gate, positive_int, share
 
 if TYPE_CHECKING:
     from judge.summary import Summary
+    from judge.summary_several import SeveralSummary
 
 __all__ = ["register", "report_ending"]
 
@@ -134,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
     return gate(args, result.summary, report_ending(result.summary, _out, _err), _err)
 
 
-def report_ending(summary: Summary, out: Console, err: Console) -> int:
+def report_ending(summary: Summary | SeveralSummary, out: Console, err: Console) -> int:
     """Print the run's spend and, when it is not finished, its cause and what to do; the exit code."""
     u = summary.usage
     if u.calls:
@@ -167,10 +168,17 @@ def report_ending(summary: Summary, out: Console, err: Console) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from judge.reporting.console import print_summary
 
+    summary: Summary | SeveralSummary
     if args.file.is_dir():  # a run folder: its outcomes again, with the options given
-        from judge.collection import restat
+        from judge.collection import finished, restat, restat_several
 
-        summary = restat(args.file, alpha=args.alpha, margin=args.margin)
+        if finished(args.file).is_several():  # each pairing again, then the whole design
+            summary = restat_several(args.file, alpha=args.alpha, margin=args.margin)
+            if not args.json:
+                _err.print(f"recomputed {len(summary.pairings)} pairings and the design from their outcomes; "
+                           "nothing written", markup=False, soft_wrap=True)  # fmt: skip
+        else:
+            summary = restat(args.file, alpha=args.alpha, margin=args.margin)
     else:
         from judge.api import stats_for_file
 

@@ -90,13 +90,7 @@ def _runs(args: argparse.Namespace) -> int:
     if args.results.is_dir():
         write_index(args.results)
     if args.json:
-        payload = [
-            {"run": r.folder.name, "path": str(r.folder.path), "created": r.summary.created,
-             "models": r.summary.models, "judge": r.summary.judge.get("model"), "pairs": r.summary.counts.n,
-             "preference": r.summary.preference.model_dump(), "cost_usd": r.summary.usage.cost_usd}
-            for r in rows
-        ]  # fmt: skip
-        _out.print_json(json.dumps(payload))
+        _out.print_json(json.dumps([r.to_dict() for r in rows]))
         return 0
     if not rows:
         _out.print(f"no finished run in {args.results}", markup=False)
@@ -104,7 +98,7 @@ def _runs(args: argparse.Namespace) -> int:
     table = Table("run", "date", "models", "judge", "pairs", "preference", "cost")
     for r in rows:
         date = r.summary.created[:16].replace("T", " ")
-        cells = (r.folder.name, date, r.models, r.judge, str(r.summary.counts.n), r.preference, r.cost)
+        cells = (r.folder.name, date, r.models, r.judge, str(r.pairs), r.preference, r.cost)
         table.add_row(*(Text(x) for x in cells))
     _out.print(table)
     _out.print(f"index: {args.results / 'index.html'}", markup=False)

@@ -12,6 +12,8 @@ flag                     exits with :data:`GATE_EXIT` when
 =======================  ==========================================================================
 
 A run that did not finish keeps its own code (3, 4, 5): the gate needs a finished run to read.
+A several-models run applies the gate to every model against the baseline (each pairing's own
+verdict): one model worse fails ``--fail-if-worse``, one model not better fails ``--fail-unless-better``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from judge.summary import Summary
+    from judge.summary_several import SeveralSummary
 
 __all__ = ["GATE_EXIT", "HelpFormatter", "Parser", "add_common", "add_gate", "gate", "positive_int", "share"]
 
@@ -99,15 +102,19 @@ def failed_gate(summary: Summary, *, if_worse: bool, unless_better: bool) -> str
     return None
 
 
-def gate(args: argparse.Namespace, summary: Summary, code: int, err: Console) -> int:
+def gate(args: argparse.Namespace, summary: Summary | SeveralSummary, code: int, err: Console) -> int:
     """``code`` when it already says the run failed or no gate fails; else :data:`GATE_EXIT`."""
     if code != 0:
         return code
-    why = failed_gate(
-        summary,
-        if_worse=getattr(args, "fail_if_worse", False),
-        unless_better=getattr(args, "fail_unless_better", False),
-    )
+    asked = {"if_worse": getattr(args, "fail_if_worse", False),
+             "unless_better": getattr(args, "fail_unless_better", False)}  # fmt: skip
+    from judge.summary_several import SeveralSummary
+
+    if isinstance(summary, SeveralSummary):  # every model against the baseline
+        found = [(p.candidate, failed_gate(p.summary, **asked)) for p in summary.pairings if p.vs_baseline]
+        why = next((f"{key}: {w}" for key, w in found if w), None)
+    else:
+        why = failed_gate(summary, **asked)
     if why is None:
         return code
     from rich.markup import escape

@@ -1,15 +1,26 @@
-"""The summary on a terminal: a table of the headline numbers and the conclusion in words."""
+"""The summary on a terminal: a table of the headline numbers and the conclusion in words.
+
+A several-models run prints its answer first, then the leaderboard and where each pairing is.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from judge.reporting.narrator import category_line, imported_sentence, reliability_sentence
+from judge.reporting.narrator import (
+    category_line,
+    imported_sentence,
+    pairing_answer,
+    reliability_sentence,
+    several_loses,
+)
 from judge.reporting.terminal import clean
 from judge.reporting.words import fmt_p, interval_text, pct
 from judge.summary import Rate, Summary
+from judge.summary_several import SeveralSummary
 
 __all__ = ["print_summary"]
 
@@ -62,8 +73,32 @@ def _table(summary: Summary) -> Table:
     return table
 
 
-def print_summary(summary: Summary, console: Console) -> None:
-    """Print the headline table, per-category lines and the conclusion."""
+def _print_several(s: SeveralSummary, console: Console) -> None:
+    from judge.reporting.narrator import leaderboard_caption
+    from judge.reporting.several_tables import leaderboard_table
+
+    first, *rest = [p for p in s.conclusion.split("\n\n") if p.strip()] or [""]
+    console.print(Text(clean(first), style="bold red" if several_loses(s) else "bold"))
+    for paragraph in rest:
+        console.print(Text(clean(paragraph)))
+    board = leaderboard_table(s)
+    table = Table(title=f"judge: {escape(clean(s.run_id))}", show_header=True, header_style="bold")
+    for header in board.headers:
+        table.add_column(escape(header))
+    for row in board.rows:
+        table.add_row(*(Text(clean(c)) for c in row))
+    console.print(table)
+    console.print(Text(clean(leaderboard_caption(s)), style="dim"))
+    for p in s.pairings:
+        console.print(Text(f"  {p.name}: {clean(pairing_answer(p))}"))
+
+
+def print_summary(summary: Summary | SeveralSummary, console: Console) -> None:
+    """Print the headline table, per-category lines and the conclusion (several models: the answer,
+    the leaderboard and each pairing's one-line answer)."""
+    if isinstance(summary, SeveralSummary):
+        _print_several(summary, console)
+        return
     console.print(_table(summary))
     for cat in summary.per_category:
         console.print(f"  {escape(clean(category_line(cat)))}")

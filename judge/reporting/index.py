@@ -1,9 +1,10 @@
 """Runs as a collection: ``results/index.html`` and the ``judge runs`` table.
 
 Every run folder under a results folder that holds a summary.json is one row: name, date, models,
-judge, pairs, preference with its interval, the answer, cost. The page is static HTML (no script
-at all), every text escaped, under a Content-Security-Policy that allows only its own stylesheet;
-each row links to the run's own report.html. It is written again after every run.
+judge, pairs, preference with its interval, the answer, cost. A several-models run is one row too
+("4 models, baseline base", its ranking and the first sentence of its answer). The page is static
+HTML (no script at all), every text escaped, under a Content-Security-Policy that allows only its
+own stylesheet; each row links to the run's own report.html. It is written again after every run.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from dataclasses import dataclass
 from html import escape
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from judge.errors import InputError
-from judge.reporting.narrator import headline
+from judge.reporting.narrator import headline, several_headline, several_models_text
 from judge.reporting.words import ci_text, pct
 from judge.runfolder import RunFolder, write_atomic
 from judge.summary import Summary
+from judge.summary_several import SeveralSummary
 
 __all__ = ["RunRow", "list_runs", "render_index", "write_index"]
 
@@ -30,10 +33,12 @@ class RunRow:
     """One run of the collection, as the index lists it."""
 
     folder: RunFolder
-    summary: Summary
+    summary: Summary | SeveralSummary
 
     @property
     def models(self) -> str:
+        if isinstance(self.summary, SeveralSummary):
+            return several_models_text(self.summary)
         m = self.summary.models
         return f"{m.get('finetuned', '?')} vs {m.get('base', '?')}"
 
@@ -42,10 +47,40 @@ class RunRow:
         return self.summary.judge.get("model", "?")
 
     @property
+    def pairs(self) -> int:
+        """Judged pairs (several models: of every pairing together)."""
+        if isinstance(self.summary, SeveralSummary):
+            return sum(p.summary.counts.n for p in self.summary.pairings)
+        return self.summary.counts.n
+
+    @property
     def preference(self) -> str:
+        if isinstance(self.summary, SeveralSummary):  # one preference per model: the order instead
+            names = {m.key: m.name for m in self.summary.models}
+            order = ", ".join(names[r.model] for r in self.summary.ratings or [])
+            return f"ranking: {order}" if order else "per model: see its report"
         p = self.summary.preference
         interval = ci_text(p.ci_low, p.ci_high, p.level)
         return pct(p.estimate) + (f" ({interval})" if interval else "")
+
+    @property
+    def answer(self) -> str:
+        """The run's answer in one line."""
+        if isinstance(self.summary, SeveralSummary):
+            return several_headline(self.summary)
+        return headline(self.summary)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as ``judge runs --json`` prints it (a several-models run: its models and ranking)."""
+        s = self.summary
+        row: dict[str, Any] = {"run": self.folder.name, "path": str(self.folder.path), "created": s.created}
+        if isinstance(s, SeveralSummary):
+            ranking = [r.model for r in s.ratings or []]
+            row |= {"kind": "several", "models": [m.key for m in s.models], "baseline": s.baseline,
+                    "ranking": ranking, "answer": self.answer}  # fmt: skip
+        else:
+            row |= {"models": s.models, "preference": s.preference.model_dump()}
+        return row | {"judge": s.judge.get("model"), "pairs": self.pairs, "cost_usd": s.usage.cost_usd}
 
     @property
     def cost(self) -> str:
@@ -61,7 +96,7 @@ def list_runs(results: Path) -> list[RunRow]:
         if not folder.is_run():
             continue
         try:
-            rows.append(RunRow(folder, folder.read_summary()))
+            rows.append(RunRow(folder, folder.read_any_summary()))
         except InputError:
             continue  # a summary from another version or a half-copied folder: not listed
     return sorted(rows, key=lambda r: r.summary.created, reverse=True)
@@ -74,7 +109,7 @@ def _cells(row: RunRow) -> list[str]:
     s = row.summary
     link = f'<a href="{escape(quote(row.folder.name))}/report.html">{escape(row.folder.name)}</a>'
     return [link, escape(s.created.replace("T", " ")[:16]), escape(row.models), escape(row.judge),
-            str(s.counts.n), escape(row.preference), escape(headline(s)), escape(row.cost)]  # fmt: skip
+            str(row.pairs), escape(row.preference), escape(row.answer), escape(row.cost)]  # fmt: skip
 
 
 def render_index(rows: list[RunRow]) -> str:

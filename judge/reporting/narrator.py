@@ -725,7 +725,7 @@ def _against(p: PairingResult, names: dict[str, str]) -> str:
     pref, test = p.summary.preference, p.summary.sign_test
     shown = ""
     if pref.estimate is not None and pref.ci_low is not None and pref.ci_high is not None:
-        shown = interval_text(pref.estimate, pref.ci_low, pref.ci_high, test.significant)
+        shown = interval_text(pref.estimate, pref.ci_low, pref.ci_high, test.significant, level=pref.level)
     adjusted = "" if p.pvalue_holm is None else f", Holm-adjusted p {fmt_p(p.pvalue_holm)}"
     return f"{names[p.candidate]} {shown} preferred{adjusted}"
 
@@ -744,11 +744,15 @@ def _listing(names: list[str]) -> str:
 
 def several_lead(s: SeveralSummary) -> str:
     """The answer first: which models are worse than the baseline, which better, which unclear."""
+    return " ".join(_lead_sentences(s))
+
+
+def _lead_sentences(s: SeveralSummary) -> list[str]:
     names = _several_names(s)
     base = names[s.baseline]
     vs = [p for p in s.pairings if p.vs_baseline]
     if not vs:
-        return f"No model was compared with the baseline {base}."
+        return [f"No model was compared with the baseline {base}."]
     groups = {k: [p for p in vs if _standing(p) == k] for k in ("worse", "better", "unclear")}
     family = f"corrected for comparing {len(vs)} models with it (Holm)" if len(vs) > 1 else ""
     said = []
@@ -780,7 +784,7 @@ def several_lead(s: SeveralSummary) -> str:
         )
     if family:
         said.append(f"Decisions at alpha = {s.alpha:g}, {family}.")
-    return " ".join(said)
+    return said
 
 
 def rank_text(r: Rating) -> str:
@@ -819,4 +823,174 @@ def checkpoint_sentence(s: SeveralSummary) -> str:
 def several_conclusion(s: SeveralSummary) -> str:
     """A several-models run's answer in words: the verdict against the baseline first, then the order."""
     parts = [several_lead(s), ranking_sentence(s), checkpoint_sentence(s)]
+    if s.run is not None and not s.run.complete:
+        parts.insert(0, f"This run is not finished: {s.run.failure}. {s.run.next_step or ''}".strip())
     return "\n\n".join(p for p in parts if p)
+
+
+# --- several models: the reports' words (leaderboard, matrix, curve, links) ----------------------
+
+
+def several_title(s: SeveralSummary) -> str:
+    """The report's title: how many models against which baseline."""
+    design = "every pair judged" if s.design == "all-pairs" else "each judged against it"
+    return f"{len(s.models)} models against the baseline {_several_names(s)[s.baseline]} ({design})"
+
+
+def several_models_text(s: SeveralSummary) -> str:
+    """The run in a few words, for lists of runs: "4 models, baseline base"."""
+    return f"{len(s.models)} models, baseline {_several_names(s)[s.baseline]}"
+
+
+def several_loses(s: SeveralSummary) -> bool:
+    """Whether some model is significantly worse than the baseline (after the Holm correction)."""
+    return any(_standing(p) == "worse" for p in s.pairings if p.vs_baseline)
+
+
+def signed(x: float | None, digits: int = 2) -> str:
+    """A rating (log-strength) with its sign: "+0.47", "-1.20", or "n/a"."""
+    return "n/a" if x is None else f"{round(x, digits) + 0.0:+.{digits}f}"  # + 0.0: never "-0.00"
+
+
+def rating_text(r: Rating) -> str:
+    """A rating with its interval and standard error: "+0.47 (95 % CI +0.10 to +0.82; SE 0.18)"."""
+    return rating_values_text(r.rating, r.ci_low, r.ci_high, r.se)
+
+
+def rating_values_text(rating: float, low: float | None, high: float | None, se: float | None = None) -> str:
+    """:func:`rating_text` from the numbers alone (a checkpoint's point carries no Rating)."""
+    parts = []
+    if low is not None and high is not None:
+        parts.append(f"95 % CI {signed(low)} to {signed(high)}")
+    if se is not None:
+        parts.append(f"SE {se:.2f}")
+    return signed(rating) + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def p_best_text(p: float | None) -> str:
+    """The chance of being best, or "n/a" while it is not computed."""
+    return pct(p)
+
+
+def preference_text(p: PairingResult) -> str:
+    """A model's preference against its pairing's other model, with the pairing's own interval."""
+    pref, test = p.summary.preference, p.summary.sign_test
+    if pref.estimate is None or pref.ci_low is None or pref.ci_high is None:
+        return "no verdicts"
+    sig = test.significant if test.pvalue is not None else None
+    return interval_text(pref.estimate, pref.ci_low, pref.ci_high, sig, level=pref.level)
+
+
+def decision_text(p: PairingResult, alpha: float) -> str:
+    """The Holm-adjusted decision against the baseline, in a few words with the adjusted p."""
+    from judge.reporting.words import fmt_p  # words builds on this module
+
+    if not p.vs_baseline:
+        test = p.summary.sign_test
+        own = "" if test.pvalue is None else f": p {fmt_p(test.pvalue)}, uncorrected"
+        return f"not in the correction (the baseline is not in this pairing){own}"
+    words = {"worse": "WORSE", "better": "better", "unclear": "no clear difference"}[_standing(p)]
+    if p.pvalue_holm is None:
+        return f"{words} (no decisive verdict to test)"
+    return f"{words} (Holm-adjusted p {fmt_p(p.pvalue_holm)}, alpha = {alpha:g})"
+
+
+def leaderboard_caption(s: SeveralSummary) -> str:
+    """What the leaderboard's columns mean."""
+    base = _several_names(s)[s.baseline]
+    vs = sum(p.vs_baseline for p in s.pairings)
+    return (
+        "Rank: 1 is best; a range means the intervals allow any rank in it. Rating: Bradley-Terry "
+        "log-strength, mean 0 (a difference of 1 means odds of e to 1 that the judge prefers the higher). "
+        f"Against {base}: the share of comparisons the model was preferred in, (wins + ties/2) / "
+        f"comparisons, with that pairing's own 95 % interval; the decision is corrected for comparing {vs} "
+        f"model{'s' if vs != 1 else ''} with {base} (Holm). {s.ratings_method}."
+    )
+
+
+def ratings_chart_title(s: SeveralSummary) -> str:
+    """The ratings chart's title."""
+    return "Bradley-Terry ratings with 95 % intervals (log-strength, mean 0), best first"
+
+
+def matrix_caption() -> str:
+    """The unit of the win-rate matrix."""
+    return (
+        "Each cell: the share of comparisons in which the row model was preferred over the column model, "
+        "(wins + ties/2) / comparisons, with the number of comparisons. Green: the row model preferred; "
+        "red: the column model preferred; grey: near 50 %; a dot: the pair was not compared."
+    )
+
+
+def checkpoint_caption(s: SeveralSummary) -> str:
+    """What the checkpoint curve shows."""
+    base = _several_names(s)[s.baseline]
+    return (
+        f"Preference of each checkpoint against the baseline {base} by training step, with 95 % intervals; "
+        "the dashed line at 50 % is no difference. The best step (highest rating) is marked."
+    )
+
+
+def checkpoint_chart_title(s: SeveralSummary) -> str:
+    """The checkpoint chart's title."""
+    c = s.checkpoints
+    best = "" if c is None else f"; best: step {c.best_step}"
+    return f"Preference against {_several_names(s)[s.baseline]} by training step{best}"
+
+
+def category_caption(s: SeveralSummary) -> str:
+    """What the per-category ranking shows."""
+    return (
+        "Rank of each model within each prompt category (1 is best; a range means the intervals cannot "
+        "settle it), with its rating; fitted on that category's comparisons alone."
+    )
+
+
+def pairings_caption(s: SeveralSummary) -> str:
+    """What the pairings list holds."""
+    return (
+        f"Each pairing is a complete two-model run with its own report and audit; {len(s.pairings)} "
+        f"pairing{'s' if len(s.pairings) != 1 else ''} in this run."
+    )
+
+
+def pairing_answer(p: PairingResult) -> str:
+    """One pairing's one-line answer."""
+    return short_decision(p.summary)
+
+
+def audit_caption(s: SeveralSummary) -> str:
+    """How to read the comparisons behind the numbers, model by model."""
+    return (
+        "Every comparison is in its pairing's audit (report.html#audit), blind until you reveal it; "
+        "`judge audit RUN_DIR --model NAME` lists those of every pairing with that model in the terminal."
+    )
+
+
+def several_headline(s: SeveralSummary) -> str:
+    """One line for lists of runs: the first sentence of the answer (the models worse than the
+    baseline when there are any)."""
+    return _lead_sentences(s)[0]
+
+
+__all__ += [
+    "audit_caption",
+    "category_caption",
+    "checkpoint_caption",
+    "checkpoint_chart_title",
+    "decision_text",
+    "leaderboard_caption",
+    "matrix_caption",
+    "p_best_text",
+    "pairing_answer",
+    "pairings_caption",
+    "preference_text",
+    "rating_text",
+    "rating_values_text",
+    "ratings_chart_title",
+    "several_headline",
+    "several_loses",
+    "several_models_text",
+    "several_title",
+    "signed",
+]

@@ -27,19 +27,29 @@ def load_run(run_dir: Path) -> tuple[Summary, list[AuditRow], str | None]:
 def write_reports(run_dir: Path) -> list[Path]:
     """Write report.md and report.html into a run folder from its summary and audit rows.
 
+    A several-models run folder gets its own report (leaderboard, matrix, curve) and each
+    pairing's folder its two-model report again.
+
     Args:
         run_dir: the run folder (results/<run-id>/).
 
     Returns:
-        The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart.
+        The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart (then,
+        for several models, each pairing's).
 
     Raises:
         InputError: the run folder's inputs are missing or invalid (nothing is written then).
     """
     run_dir = Path(run_dir)
+    folder = RunFolder(run_dir)
+    if folder.is_several():  # the run's own report, then each pairing's
+        from judge.reporting.several import write_several_reports
+
+        several = folder.read_several()
+        pairings = [p for s in several.pairings for p in write_reports(folder.pairing(s.name).path)]
+        return write_several_reports(run_dir, several) + pairings
     summary, rows, config = load_run(run_dir)
     md, page = render_markdown(summary), render_html(summary, rows, config)
-    folder = RunFolder(run_dir)
     written = [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]
     for name, svg in figures(summary).items():  # the charts alone, for papers and slides
         svg_text = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"

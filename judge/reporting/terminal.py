@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from judge.records import AuditRow
+from judge.records import AuditRow, Role
 from judge.reporting.audit import check_disagrees, check_verdict, injection_suspected, rationale_disagrees
 
 __all__ = ["clean", "plain", "print_audit"]
@@ -39,15 +39,18 @@ def plain(text: str) -> Text:
     return Text(clean(text))
 
 
-def _header(row: AuditRow, reveal: bool) -> Text:
+def _header(row: AuditRow, reveal: bool, names: Mapping[Role, str] | None = None) -> Text:
     head = Text(f"{clean(row.item_id)}  round {row.round}  [{clean(row.category)}]  ", style="bold")
     if row.status == "failed":
         return head.append(f"FAILED: {clean(row.reason or 'no reason recorded')}", style="bold red")
     head.append(f"judge: {row.judge_label or '—'}")
     head.append(f" ({row.confidence})" if row.confidence else "")
     if reveal:
-        head.append(f"  A = {row.a_role}  →  ")
+        a = clean(names.get(row.a_role, row.a_role)) if names else row.a_role
+        head.append(f"  A = {a}  →  ")
         head.append(row.result or "—", style=_RESULT_STYLE.get(row.result or "", ""))
+        if names and row.result is not None:
+            head.append(f" for {clean(names.get('finetuned', 'finetuned'))}")
     if row.status == "decided_by_check":
         head.append(f"  decided by check: {clean(row.reason or '')}", style="cyan")
     return head
@@ -74,8 +77,8 @@ def _outputs(row: AuditRow, max_lines: int | None) -> Table:
     return grid
 
 
-def _body(row: AuditRow, reveal: bool, max_lines: int | None) -> Group:
-    parts: list[Text | Table] = [_header(row, reveal)]
+def _body(row: AuditRow, reveal: bool, max_lines: int | None, names: Mapping[Role, str] | None) -> Group:
+    parts: list[Text | Table] = [_header(row, reveal, names)]
     flags = _flags(row, reveal)
     if flags is not None:
         parts.append(flags)
@@ -94,7 +97,12 @@ def _body(row: AuditRow, reveal: bool, max_lines: int | None) -> Group:
 
 
 def print_audit(
-    rows: Iterable[AuditRow], console: Console, *, reveal: bool = False, max_lines: int | None = 12
+    rows: Iterable[AuditRow],
+    console: Console,
+    *,
+    reveal: bool = False,
+    max_lines: int | None = 12,
+    names: Mapping[Role, str] | None = None,
 ) -> int:
     """Print audit rows, one panel each; model and judge text is printed literally, never as markup.
 
@@ -103,12 +111,13 @@ def print_audit(
         console: where to print.
         reveal: show which role was A and the un-blinded result (blind by default).
         max_lines: cut each text to this many lines; None prints everything and the raw reply.
+        names: role -> model name, to name the models when revealing (a several-models pairing).
 
     Returns:
         The number of rows printed.
     """
     count = 0
     for count, row in enumerate(rows, start=1):
-        console.print(Panel(_body(row, reveal, max_lines), title=f"#{count}", title_align="left"))
+        console.print(Panel(_body(row, reveal, max_lines, names), title=f"#{count}", title_align="left"))
     console.print(Text(f"{count} comparison(s) shown.", style="dim"))
     return count

@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from judge.config import JudgeSpec, RunConfig, StatsOptions
-from judge.records import Role
 from judge.runfolder import write_jsonl
 from judge.specs import GenerationParams, ModelSpec
 
@@ -56,7 +55,7 @@ def demo_config(
     prompts = run_dir / "prompts.jsonl"
     write_jsonl(prompts, generate_problems(n, seed=PROBLEM_SEED, split="test", difficulty=DIFFICULTY))
     params = GenerationParams(max_tokens=192, temperature=0.0)
-    models: dict[Role, ModelSpec] = {
+    models: dict[str, ModelSpec] = {
         "finetuned": ModelSpec(
             name=f"{MODEL} + procedural LoRA",
             bundled=MODEL,
