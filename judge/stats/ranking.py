@@ -14,8 +14,11 @@ Everything follows from the ratings and their covariance (normal approximation):
   and every rank interval below holds, jointly.
 * **Rank intervals**: best rank = 1 + the number of models clearly better, worst rank = K - the
   number clearly worse.
-* **P(best)**: the share of draws from that normal approximation in which a model's rating is the
-  highest (seeded). It describes the uncertainty of the estimates, not a posterior probability.
+* **P(best)**: the share of draws from the same approximation (normal, or multivariate t with the
+  cluster degrees of freedom, seeded) in which a model's rating is the highest. It describes the
+  uncertainty of the estimates, not a posterior probability. Under the vs-baseline design with
+  equal models it is not 1/K for everyone: the baseline is best only if every challenger falls
+  below it (about 1/8 with three challengers), each challenger is best in about (1 - 1/8)/3.
 * :func:`best_among`: the best of a subset (checkpoints of one training run), its P(best) within
   the subset and the members whose difference to it is not clear (the correction then counts the
   subset's pairs only).
@@ -31,7 +34,7 @@ import numpy.typing as npt
 from scipy import special
 from scipy import stats as sps
 
-__all__ = ["BestOf", "PairwiseDifferences", "best_among", "compare", "draws"]
+__all__ = ["BestOf", "PairwiseDifferences", "best_among", "compare", "draws", "prob_best", "rank_interval"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

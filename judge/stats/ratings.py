@@ -68,7 +68,8 @@ class BradleyTerryResult:
         systems: the names.
         rating: centred log-strengths; ``ci_low``/``ci_high`` their intervals at ``level``.
         win_rate: ``[i, j]`` i's preference over j, (wins + ties/2)/comparisons, nan if never met;
-            ``win_low``/``win_high`` its interval (Wilson on the cluster-effective count).
+            ``win_low``/``win_high`` its interval (Wilson on the cluster-effective count, at the
+            quantile of the rating intervals).
         comparisons: ``[i, j]`` the number of verdicts between i and j.
         covariance: covariance of ``rating`` (cluster-robust sandwich or bootstrap, see ``method``).
         model_covariance: the inverse Fisher information (independent verdicts, Bradley-Terry true).
