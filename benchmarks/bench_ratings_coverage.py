@@ -12,6 +12,8 @@ orders, each call repeated with A/B swapped). For each cell of design x K models
 * ``simcov``: share of runs in which every simultaneous interval covers (the product, cr1-t);
 * ``fwer``: under equal models, share of runs with any "clearly better" (the product; nominal 5 %);
   ``fwer-naive``: the same without cluster labels;
+* ``win``: share of win-rate cells whose interval (Wilson on the cluster-effective count) covers
+  the expected preference;
 * ``deff``: mean ratio of the clustered to the naive variance of the differences;
 * ``width``: mean width of the product's marginal interval; ``ms``: time per fit (clustered,
   default 20,000 draws would add ~2 ms; here 5,000), ``ms-boot``: the same with the bootstrap.
@@ -34,7 +36,7 @@ from scipy import stats as sps
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from judge.stats import bradley_terry
-from tests.stats.test_ratings_design import draw, layout, target
+from tests.stats.test_ratings_design import draw, expected_score, layout, pairings, target
 
 TIE = 0.4
 
@@ -52,9 +54,11 @@ def _cell(
     iu = np.triu_indices(k, 1)
     effects = {"output_sd": sd, "call_sd": sd, "tie_threshold": TIE}
     out: dict[str, list[float]] = {}
+    pairs = np.array(pairings(k, design))
     for theta, tag in ((_spread(k), "alt"), (np.zeros(k), "null")):
         true = target(theta, design, **effects)
         true_diff = (true[:, None] - true[None, :])[iu]
+        true_rate = expected_score(theta[pairs[:, 0]] - theta[pairs[:, 1]], **effects)
         scores = draw(lay, theta, reps=reps, rng=np.random.default_rng(seed + 1), **effects)
         for row in scores:
             start = time.perf_counter()
@@ -73,6 +77,8 @@ def _cell(
             out.setdefault("cr1-t", []).append(float(np.mean(np.abs(est - true_diff) <= t * se)))
             out.setdefault("cr1-z", []).append(float(np.mean(np.abs(est - true_diff) <= z * se)))
             out.setdefault("naive", []).append(float(np.mean(np.abs(est - true_diff) <= z * se_n)))
+            low, high = fit.win_low[pairs[:, 0], pairs[:, 1]], fit.win_high[pairs[:, 0], pairs[:, 1]]
+            out.setdefault("win", []).append(float(np.mean((low <= true_rate) & (true_rate <= high))))
             out.setdefault("simcov", []).append(float(np.all(np.abs(est - true_diff) <= d.sim_critical * se)))
             out.setdefault("deff", []).append(float(np.mean(se**2 / se_n**2)))
             out.setdefault("width", []).append(float(np.mean(2 * t * se)))
@@ -111,7 +117,16 @@ def main() -> None:
         ]
         grid += [(d, 4, n, 2.0, True) for d in ("vs-baseline", "all-pairs") for n in (100, 200)]
         reps = args.reps or 200
-    cols = ["cr1-t", "cr1-z", "naive", *(["boot"] if args.bootstrap else []), "simcov", "fwer", "fwer-naive"]
+    cols = [
+        "cr1-t",
+        "cr1-z",
+        "naive",
+        *(["boot"] if args.bootstrap else []),
+        "simcov",
+        "fwer",
+        "fwer-naive",
+        "win",
+    ]
     times = ["ms", *(["ms-boot"] if args.bootstrap else [])]
     print(f"{reps} runs per cell; coverage and error rates in %, nominal 95 / 5")
     print(
