@@ -19,15 +19,15 @@ pseudo-inverse (the centring constraint) and u_g the score summed over cluster g
 intervals use the t distribution with G - 1 degrees of freedom (normal without clusters). Such an
 interval covers the rating the fit converges to (the Bradley-Terry projection of the true
 preferences, which need not be exactly Bradley-Terry) in ``level`` of repeated runs, even when
-the verdicts of a cluster are correlated; it says nothing about other judges or other prompts.
+the verdicts of a cluster are correlated; it speaks for new prompts like these, not other judges.
 The default was chosen by coverage (benchmarks/bench_ratings_coverage.py, 58 cells of design x
-K x n x clustering): the difference intervals covered 95.1 % on average (93.6-96.8 per cell),
-the normal quantile instead of t 94.3 % (93.9 % at 20 clusters), the same fit without cluster
-labels 92.2 % (82 % at worst). ``method="bootstrap"`` resamples whole clusters instead and uses
-the covariance of the refits (plus percentile intervals for the ratings); it covered 94.9 %
-(93.3-96.8), never better than the sandwich, at 5-20x the time (400 resamples), so it is kept
-for comparison only. A resample can lack the MLE (e.g. a system with no win in it); its ratings
-are then the MM iterate after the cap, and ``n_degenerate`` counts such resamples.
+K x n x clustering, 200 runs each): the difference intervals covered 95.1 % on average
+(93.6-96.8 per cell), with the normal quantile instead of t 94.3 % (92.4 at worst), the same fit
+without cluster labels 92.2 % (82.3 at worst). ``method="bootstrap"`` resamples whole clusters
+instead and uses the covariance of the refits (plus percentile intervals for the ratings); it
+covered 94.8 % (93.3-96.2), never better than the sandwich, at 2-3x the time with 400 resamples,
+so it is kept for comparison only. A resample can lack the MLE (e.g. a system with no win in
+it); its ratings are then the MM iterate after the cap, and ``n_degenerate`` counts them.
 
 Pairwise differences, rank intervals and P(best) are in :mod:`.ranking`.
 """
@@ -77,7 +77,7 @@ class BradleyTerryResult:
         clusters: the number of clusters G; ``df``: degrees of freedom of the intervals (inf: normal).
         differences: every pairwise difference with marginal and simultaneous intervals.
         rank: 1 = highest rating; ``rank_best``/``rank_worst``: the rank interval (simultaneous).
-        prob_best: share of normal draws in which each system has the highest rating.
+        prob_best: share of draws (normal, or t with ``df``) in which each system rates highest.
         n_resamples, n_degenerate: bootstrap resamples and those without an MLE (0 for the sandwich).
     """
 
