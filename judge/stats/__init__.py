@@ -8,7 +8,8 @@ Everything is from the fine-tuned model's side (W wins, L losses, T ties of n pa
 * :mod:`.bootstrap` -- ``preference`` / ``net_win_rate`` with (cluster) bootstrap CIs
 * :mod:`.tests` -- ``sign_test`` (three tie conventions), ``mcnemar_exact``, ``holm``
 * :mod:`.power` -- ``pairs_for_power`` (with a design effect), ``minimum_detectable_effect``
-* :mod:`.ratings` -- ``bradley_terry`` for several systems
+* :mod:`.ratings` -- ``bradley_terry`` for several systems: ratings with cluster-robust intervals
+* :mod:`.ranking` -- pairwise differences (simultaneous intervals), rank intervals, P(best)
 * :mod:`.agreement` -- position bias/consistency, Cohen's kappa, agreement with truth
 
 There is no sequential (early-stopping) test: with five correlated verdicts per call, none we
@@ -29,16 +30,19 @@ from .bootstrap import bootstrap_mean, net_win_rate, preference
 from .clustered import ClusteredResult, net_win_interval, net_win_summary
 from .intervals import clustered_rate, proportion
 from .power import design_effect, minimum_detectable_effect, pairs_for_power, sign_test_power
+from .ranking import BestOf, PairwiseDifferences
 from .ratings import BradleyTerryResult, bradley_terry
 from .tests import holm, mcnemar_exact, sign_test
 
 __all__ = [
+    "BestOf",
     "BootstrapResult",
     "BradleyTerryResult",
     "ClusterCounts",
     "ClusteredResult",
     "ConfidenceInterval",
     "KappaResult",
+    "PairwiseDifferences",
     "ProportionResult",
     "TestResult",
     "agreement_with_truth",
