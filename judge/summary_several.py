@@ -79,6 +79,8 @@ class MatrixCell(Part):
     row: str
     col: str
     preference: float | None
+    ci_low: float | None = Field(default=None, description="Cluster-aware Wilson interval of the preference.")
+    ci_high: float | None = None
     comparisons: int
 
 
@@ -109,7 +111,8 @@ class Checkpoints(Part):
     best_step: int
     p_best: float | None = Field(description="Probability the best step has the highest rating.")
     not_distinguishable: list[int] = Field(
-        default_factory=list, description="Steps whose rating the intervals cannot tell from the best's."
+        default_factory=list,
+        description="Other steps whose rating the simultaneous intervals cannot tell from the best's.",
     )
 
 

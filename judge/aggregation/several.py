@@ -43,6 +43,11 @@ PairingOutcome = tuple[Pairing, Summary, list[Outcome]]
 """One pairing's result: the pairing, its two-model summary and its outcomes."""
 
 _SCORE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
+_METHOD = (
+    "Bradley-Terry maximum likelihood (a tie is half a win); {level:.0%} intervals cluster-robust (CR1, "
+    "t on clusters - 1 degrees of freedom), the cluster being a group of prompts judged together; a model "
+    "is clearly better than another when their difference's simultaneous interval excludes 0"
+)
 
 
 def clusters_of(outcomes: Sequence[Outcome]) -> list[str]:
@@ -87,30 +92,36 @@ def _verdicts(
 def _ratings(
     results: Sequence[PairingOutcome], level: float, seed: int, category: str | None = None
 ) -> tuple[list[Rating], stats.BradleyTerryResult]:
-    """Ratings, best first. Raises ValueError when the verdicts do not connect the models."""
+    """Ratings, best first, with cluster-robust intervals, rank ranges and P(best).
+
+    Raises:
+        ValueError: no verdicts, fewer clusters than models, or verdicts that do not connect the models.
+    """
     first, second, scores, clusters = _verdicts(results, category)
     if not scores:
         raise ValueError("no verdicts")
     fit = stats.bradley_terry(first, second, scores, clusters=clusters, level=level, seed=seed)
-    order = np.argsort(-fit.rating, kind="stable")
     rows = []
-    for rank, i in enumerate(order, start=1):
-        low, high = float(fit.ci_low[i]), float(fit.ci_high[i])
+    for i in np.argsort(-fit.rating, kind="stable"):
         rows.append(
             Rating(
                 model=fit.systems[i],
                 rating=float(fit.rating[i]),
-                se=None,
-                ci_low=None if np.isnan(low) else low,
-                ci_high=None if np.isnan(high) else high,
-                rank=rank,
-                rank_best=rank,
-                rank_worst=rank,
-                p_best=None,
+                se=_finite(fit.standard_error[i]),
+                ci_low=_finite(fit.ci_low[i]),
+                ci_high=_finite(fit.ci_high[i]),
+                rank=int(fit.rank[i]),
+                rank_best=int(fit.rank_best[i]),
+                rank_worst=int(fit.rank_worst[i]),
+                p_best=_finite(fit.prob_best[i]),
                 verdicts=int(fit.comparisons[i].sum()),
             )
         )
     return rows, fit
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def _matrix(fit: stats.BradleyTerryResult, order: list[str]) -> list[MatrixCell]:
@@ -122,8 +133,16 @@ def _matrix(fit: stats.BradleyTerryResult, order: list[str]) -> list[MatrixCell]
                 continue
             i, j = index[row], index[col]
             n = int(fit.comparisons[i, j])
-            rate = float(fit.win_rate[i, j])
-            cells.append(MatrixCell(row=row, col=col, preference=None if n == 0 else rate, comparisons=n))
+            cells.append(
+                MatrixCell(
+                    row=row,
+                    col=col,
+                    preference=None if n == 0 else float(fit.win_rate[i, j]),
+                    ci_low=None if n == 0 else _finite(fit.win_low[i, j]),
+                    ci_high=None if n == 0 else _finite(fit.win_high[i, j]),
+                    comparisons=n,
+                )
+            )
     return cells
 
 
@@ -139,28 +158,34 @@ def _holm(pairings: list[PairingResult], alpha: float) -> list[PairingResult]:
 
 
 def _checkpoints(
-    config: RunConfig, pairings: list[PairingResult], ratings: list[Rating]
+    config: RunConfig, pairings: list[PairingResult], ratings: list[Rating], fit: stats.BradleyTerryResult
 ) -> Checkpoints | None:
     steps = {k: spec.step for k, spec in config.models.items() if spec.step is not None}
+    by_model = {r.model: r for r in ratings}
+    steps = {k: v for k, v in steps.items() if k in by_model}
     if len(steps) < 2:
         return None
-    by_model = {r.model: r for r in ratings}
     vs_base = {p.candidate: p for p in pairings if p.vs_baseline}
-    points = []
-    for key, step in sorted(steps.items(), key=lambda kv: kv[1]):
-        r = by_model.get(key)
-        if r is None:
-            continue
-        pref = vs_base[key].summary.preference if key in vs_base else None
-        points.append(
-            CheckpointPoint(
-                model=key, step=step, preference=pref, rating=r.rating, ci_low=r.ci_low, ci_high=r.ci_high
-            )
+    points = [
+        CheckpointPoint(
+            model=key,
+            step=step,
+            preference=vs_base[key].summary.preference if key in vs_base else None,
+            rating=by_model[key].rating,
+            ci_low=by_model[key].ci_low,
+            ci_high=by_model[key].ci_high,
         )
-    if not points:
-        return None
-    best = max(points, key=lambda p: p.rating)
-    return Checkpoints(points=points, best_model=best.model, best_step=best.step, p_best=None)
+        for key, step in sorted(steps.items(), key=lambda kv: kv[1])
+    ]
+    best = fit.best_among([p.model for p in points])
+    chance = dict(zip(best.systems, best.prob_best, strict=True))
+    return Checkpoints(
+        points=points,
+        best_model=best.best,
+        best_step=steps[best.best],
+        p_best=_finite(chance[best.best]),
+        not_distinguishable=sorted(steps[m] for m in best.indistinguishable if m != best.best),
+    )
 
 
 def summarize_several(
@@ -197,6 +222,7 @@ def summarize_several(
     ratings: list[Rating] | None = None
     note = None
     matrix: list[MatrixCell] = []
+    fit = None
     try:
         ratings, fit = _ratings(results, opts.level, config.seed)
         matrix = _matrix(fit, list(config.models))
@@ -221,11 +247,11 @@ def summarize_several(
         alpha=opts.alpha,
         pairings=pairings,
         ratings=ratings,
-        ratings_method="Bradley-Terry maximum likelihood (a tie is half a win); cluster bootstrap intervals",
+        ratings_method=_METHOD.format(level=opts.level),
         ratings_note=note,
         matrix=matrix,
         per_category=per_category,
-        checkpoints=_checkpoints(config, pairings, ratings) if ratings else None,
+        checkpoints=_checkpoints(config, pairings, ratings, fit) if ratings and fit is not None else None,
         usage=usage,
         run=state,
         conclusion="",

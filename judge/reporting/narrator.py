@@ -812,10 +812,11 @@ def checkpoint_sentence(s: SeveralSummary) -> str:
         return ""
     sure = "" if c.p_best is None else f" (probability it is the best: {pct(c.p_best)})"
     others = [x for x in c.not_distinguishable if x != c.best_step]
+    word = "step" if len(others) == 1 else "steps"
     apart = (
-        f"; steps {', '.join(map(str, others))} cannot be told from it"
+        f"; {word} {', '.join(map(str, others))} cannot be told from it (simultaneous intervals)"
         if others
-        else "; no other step comes close"
+        else "; the intervals set it apart from every other step"
     )
     return f"Best checkpoint: step {c.best_step}{sure}{apart}."
 
