@@ -66,6 +66,10 @@ def test_adapters_that_lose_to_the_base_are_said_first(tmp_path: Path, judge: Fa
     assert holm["lora-a"].pvalue_holm is not None and holm["lora-a"].summary.sign_test.pvalue is not None
     assert holm["lora-a"].pvalue_holm >= holm["lora-a"].summary.sign_test.pvalue  # adjusted up, never down
     assert s.ratings is not None and s.ratings[0].model == "base"
+    for r in s.ratings:  # a rank range holds the rank; the base is clearly better than both adapters
+        assert r.rank_best <= r.rank <= r.rank_worst and r.se is not None and r.p_best is not None
+    ranks = {r.model: r for r in s.ratings}
+    assert ranks["lora-a"].rank_best >= 2 and ranks["lora-b"].rank_best >= 2
     # each pairing is a complete two-model run folder, its summary the same record
     for p in s.pairings:
         folder = result.run_dir / "pairings" / p.name
@@ -153,6 +157,8 @@ def test_checkpoints_draw_a_curve_and_name_the_best_step(tmp_path: Path, judge: 
     assert isinstance(s, SeveralSummary) and s.checkpoints is not None
     assert [p.step for p in s.checkpoints.points] == [100, 200, 300, 400]
     assert s.checkpoints.best_step == 300
+    assert s.checkpoints.p_best is not None and 0.5 < s.checkpoints.p_best <= 1
+    assert 100 not in s.checkpoints.not_distinguishable  # step 100 loses to the base: clearly not the best
     for point in s.checkpoints.points:
         assert point.preference is not None and point.preference.ci_low is not None
     assert "Best checkpoint: step 300" in s.conclusion
