@@ -74,6 +74,22 @@ def restat(
         comparison=old.comparison,
     )
     summary = aggregate.summarize(folder.read_outcomes(), facts, opts)
+    if old.verification is not None or old.judge_reliability is not None:
+        # What execution verified and what the run measured of its judge (re-judged samples, slots,
+        # rationales) need the run's judged calls, not just its outcomes, and do not depend on alpha
+        # or the margin: they are kept as the run computed them, and the words follow them.
+        from judge.reporting.narrator import conclusion as words
+        from judge.reporting.narrator import judge_caveats
+
+        summary = summary.model_copy(
+            update={
+                "verification": old.verification,
+                "judge_reliability": old.judge_reliability,
+                "notes": old.notes,
+            }
+        )
+        text = " ".join(p for p in (words(summary), judge_caveats(summary)) if p)
+        summary = summary.model_copy(update={"conclusion": text})
     conclusion = summary.conclusion
     if old.run is not None and not old.run.complete:
         conclusion = f"This run is not finished: {old.run.failure}. {old.run.next_step}\n\n{conclusion}"

@@ -17,14 +17,17 @@ from typing import Literal
 from pydantic import Field
 
 from judge.summary import SCHEMA_VERSION, RunState, Summary, UsageSummary
-from judge.summary_base import Estimate, Part
+from judge.summary_base import Estimate, Part, Rate
+from judge.summary_judge import ReliabilityVerdict
 
 __all__ = [
     "CategoryRanking",
     "CheckpointPoint",
     "Checkpoints",
+    "JudgeTrust",
     "MatrixCell",
     "ModelEntry",
+    "ModelVerified",
     "PairingResult",
     "Rating",
     "SeveralSummary",
@@ -116,6 +119,27 @@ class Checkpoints(Part):
     )
 
 
+class ModelVerified(Part):
+    """One model's execution-verified accuracy (where the prompts carry a checkable answer)."""
+
+    model: str
+    accuracy: Rate
+
+
+class JudgeTrust(Part):
+    """The judge measured over the whole design: its verdict per pairing and judge vs truth pooled."""
+
+    verdicts: dict[str, ReliabilityVerdict] = Field(
+        description="pairing -> the plain verdict on the judge there."
+    )
+    picked_correct: Rate | None = Field(
+        default=None,
+        description="Comparisons where exactly one side was verified correct: how often the judge chose it "
+        "(pooled over the pairings).",
+    )
+    judge_saw_evidence: bool = False
+
+
 class SeveralSummary(Part):
     """Everything a several-models run concluded."""
 
@@ -137,6 +161,10 @@ class SeveralSummary(Part):
     matrix: list[MatrixCell] = Field(default_factory=list)
     per_category: list[CategoryRanking] = Field(default_factory=list)
     checkpoints: Checkpoints | None = None
+    verified: list[ModelVerified] = Field(
+        default_factory=list, description="Execution-verified accuracy per model, most accurate first."
+    )
+    judge_trust: JudgeTrust | None = None
     usage: UsageSummary = Field(default_factory=UsageSummary)
     run: RunState | None = None
     conclusion: str = Field(

@@ -63,6 +63,20 @@ def test_stats_on_a_run_folder_gives_the_run_its_own_numbers(
         assert summary[key] == want[key], key
 
 
+def test_stats_on_a_run_folder_keeps_what_the_run_measured_of_its_judge(tmp_path: Path) -> None:
+    # A judge that always answers "A": the run finds it not trustworthy (position bias). Recomputing
+    # with another alpha must not forget that and call the judge reliable.
+    with FakeServer(policy=lambda prompt, a, b: "A") as server:
+        result = _run(tmp_path / "a", server.base_url, set(range(8)))
+    assert result.summary.judge_reliability is not None
+    assert result.summary.judge_reliability.verdict == "not trustworthy here"
+    again = judge.collection.restat(result.run_dir, alpha=0.2)
+    assert again.judge_reliability == result.summary.judge_reliability
+    assert again.verification == result.summary.verification
+    assert "position-biased" in result.summary.conclusion and "position-biased" in again.conclusion
+    assert again.sign_test.alpha == 0.2
+
+
 def test_diff_of_two_runs(
     tmp_path: Path, fake_server: FakeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

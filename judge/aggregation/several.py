@@ -23,15 +23,18 @@ from datetime import UTC, datetime
 import numpy as np
 
 from judge import stats
+from judge.aggregation.aggregate import _rate as wilson
 from judge.config import Pairing, RunConfig
 from judge.records import Outcome
-from judge.summary import RunState, Summary, UsageSummary
+from judge.summary import Rate, RunState, Summary, UsageSummary
 from judge.summary_several import (
     CategoryRanking,
     CheckpointPoint,
     Checkpoints,
+    JudgeTrust,
     MatrixCell,
     ModelEntry,
+    ModelVerified,
     PairingResult,
     Rating,
     SeveralSummary,
@@ -188,6 +191,37 @@ def _checkpoints(
     )
 
 
+def _verified(pairings: list[PairingResult]) -> list[ModelVerified]:
+    """Each model's verified accuracy, read from the pairings it is in (the same outputs in each)."""
+    found: dict[str, Rate] = {}
+    for p in pairings:
+        acc = p.summary.verification.accuracy if p.summary.verification else None
+        if acc is not None:
+            found.setdefault(p.candidate, acc.finetuned)
+            found.setdefault(p.other, acc.base)
+    rows = [ModelVerified(model=m, accuracy=r) for m, r in found.items()]
+    return sorted(rows, key=lambda v: -(v.accuracy.estimate or 0.0))
+
+
+def _trust(pairings: list[PairingResult], level: float) -> JudgeTrust | None:
+    verdicts = {p.name: p.summary.judge_reliability.verdict for p in pairings if p.summary.judge_reliability}
+    truths = [
+        t
+        for p in pairings
+        if p.summary.verification and (t := p.summary.verification.judge_vs_truth) is not None
+    ]
+    if not verdicts and not truths:
+        return None
+    picked = None
+    if truths:
+        picked = wilson(
+            sum(t.picked_correct.k for t in truths), sum(t.picked_correct.n for t in truths), level
+        )
+    return JudgeTrust(
+        verdicts=verdicts, picked_correct=picked, judge_saw_evidence=any(t.judge_saw_evidence for t in truths)
+    )
+
+
 def summarize_several(
     config: RunConfig,
     results: Sequence[PairingOutcome],
@@ -252,6 +286,8 @@ def summarize_several(
         matrix=matrix,
         per_category=per_category,
         checkpoints=_checkpoints(config, pairings, ratings, fit) if ratings and fit is not None else None,
+        verified=_verified(pairings),
+        judge_trust=_trust(pairings, opts.level),
         usage=usage,
         run=state,
         conclusion="",

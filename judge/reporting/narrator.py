@@ -67,6 +67,8 @@ __all__ = [
     "reliability_sentence",
     "several_conclusion",
     "several_lead",
+    "several_trust_sentence",
+    "several_truth_sentence",
     "short_decision",
     "significance_paragraph",
     "truth_sentence",
@@ -821,9 +823,45 @@ def checkpoint_sentence(s: SeveralSummary) -> str:
     return f"Best checkpoint: step {c.best_step}{sure}{apart}."
 
 
+def several_truth_sentence(s: SeveralSummary) -> str:
+    """Execution-verified accuracy per model, most accurate first (or "")."""
+    if not s.verified:
+        return ""
+    names = _several_names(s)
+    shown = "; ".join(f"{names[v.model]} {rate_text(v.accuracy)}" for v in s.verified)
+    return f"Execution-verified accuracy, regardless of any judge: {shown}."
+
+
+def several_trust_sentence(s: SeveralSummary) -> str:
+    """The judge over the whole design: the worst plain verdict and judge vs truth pooled (or "")."""
+    t = s.judge_trust
+    if t is None:
+        return ""
+    said = []
+    for verdict in ("not trustworthy here", "use with care"):
+        where = [name for name, v in t.verdicts.items() if v == verdict]
+        if where:
+            which = "every pairing" if len(where) == len(t.verdicts) else ", ".join(where)
+            said.append(
+                f"The judge is {verdict.upper()} in {which} (each pairing's report gives the numbers)"
+            )
+            break
+    if not said and t.verdicts and all(v == "reliable here" for v in t.verdicts.values()):
+        said.append("The judge looks reliable in every pairing")
+    p = t.picked_correct
+    if p is not None and p.n:
+        seen = " (it was shown the execution evidence)" if t.judge_saw_evidence else ""
+        said.append(
+            f"where exactly one side was verified correct it picked that side in {rate_text(p)}{seen}"
+        )
+    return "; ".join(said) + "." if said else ""
+
+
 def several_conclusion(s: SeveralSummary) -> str:
-    """A several-models run's answer in words: the verdict against the baseline first, then the order."""
-    parts = [several_lead(s), ranking_sentence(s), checkpoint_sentence(s)]
+    """A several-models run's answer in words: the verdict against the baseline first, what execution
+    and the judge's own measurements say about it, then the order."""
+    truth = " ".join(x for x in (several_truth_sentence(s), several_trust_sentence(s)) if x)
+    parts = [several_lead(s), truth, ranking_sentence(s), checkpoint_sentence(s)]
     if s.run is not None and not s.run.complete:
         parts.insert(0, f"This run is not finished: {s.run.failure}. {s.run.next_step or ''}".strip())
     return "\n\n".join(p for p in parts if p)
