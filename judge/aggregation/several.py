@@ -47,7 +47,7 @@ PairingOutcome = tuple[Pairing, Summary, list[Outcome]]
 
 _SCORE = {"win": 1.0, "tie": 0.5, "loss": 0.0}
 _METHOD = (
-    "Bradley-Terry maximum likelihood (a tie is half a win); {level:.0%} intervals cluster-robust (CR1, "
+    "Bradley-Terry maximum likelihood (a tie is half a win); {level:.0f} % intervals cluster-robust (CR1, "
     "t on clusters - 1 degrees of freedom), the cluster being a group of prompts judged together; a model "
     "is clearly better than another when their difference's simultaneous interval excludes 0"
 )
@@ -281,7 +281,7 @@ def summarize_several(
         alpha=opts.alpha,
         pairings=pairings,
         ratings=ratings,
-        ratings_method=_METHOD.format(level=opts.level),
+        ratings_method=_METHOD.format(level=100 * opts.level),
         ratings_note=note,
         matrix=matrix,
         per_category=per_category,
