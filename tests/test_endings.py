@@ -225,3 +225,22 @@ def test_pairs_asked_again_never_share_a_call_with_their_swapped_twin(tmp_path: 
         ]
     assert sum(map(len, prompts)) == 24 and len(prompts) == 5
     assert all(len(set(p)) == len(p) for p in prompts), "an item's two rounds were judged in one call"
+
+
+def test_sigterm_ends_a_run_like_ctrl_c_and_the_rerun_finishes_it(tmp_path: Path) -> None:
+    # kill, `timeout`, a cancelled CI job: the run says how to resume, leaves the folder unlocked,
+    # and the rerun pays only for what was not answered.
+    extra = "concurrency = 1\nbatch_size = 3"
+    with FakeServer(latency=0.3) as server:
+        config = write_project(tmp_path, server.base_url, n=30, judge_extra=extra)
+        proc = _cli("run", str(config))
+        deadline = time.monotonic() + 60
+        while len(server.posts) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 143 and "terminated: the ledger keeps every finished call" in err
+        assert _ok(_cli("run", str(config)))  # not "busy": the lock went with the process
+        assert len(server.posts) <= 10 + 1  # at most the call in flight at the signal is asked again
+    usage = _summary(tmp_path / "results" / "spine")["usage"]
+    assert usage["calls"] == 10  # type: ignore[index]

@@ -12,7 +12,9 @@ there too (the one table users read: ``judge --help``).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import cast
 
@@ -78,11 +80,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that every ``finally``, lock and ``atexit`` runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``judge`` console script."""
     args = build_parser().parse_args(argv)
     from judge.cli.logs import configured
 
+    if threading.current_thread() is threading.main_thread():  # kill/timeout/CI cancel: end as Ctrl-C does
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         with configured(getattr(args, "verbose", 0), getattr(args, "quiet", 0)):
             code: int = args.handler(args)
@@ -95,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err.print("interrupted: the ledger keeps every finished call; run the same command again to resume.")
         return 130
+    except _Terminated:  # local servers are stopped by their atexit hooks as the process ends
+        _err.print("terminated: the ledger keeps every finished call; run the same command again to resume.")
+        return 143
 
 
 if __name__ == "__main__":
