@@ -178,19 +178,25 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def default_threads() -> int:
-    """llama.cpp threads: one less than the cores this process may use (at least 1, at most 8).
+def default_threads(servers_at_once: int = 1) -> int:
+    """llama.cpp threads per server: one less than the cores this process may use, shared out
+    among the servers running at once (at least 1, at most 8).
 
     ggml's threads meet at a barrier after every operation; with as many threads as cores, any
     other work on the machine (the judge itself, the sandbox, a test run) deschedules one of them
     and every step waits for it. Measured on a shared 2-core machine under load (Qwen2.5-Coder-0.5B
     Q4_K_M, 48 greedy tokens, interleaved): 1 thread 9-17 tokens/s, 2 threads 1.4-3.7 tokens/s.
+    Two single-threaded servers (the base and the fine-tune generated at once) have no barrier to
+    wait at, so on 2 cores each gets 1 thread and both cores work.
+
+    Args:
+        servers_at_once: local servers generating at the same time.
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cores = os.cpu_count() or 2
-    return max(1, min(8, cores - 1))
+    return max(1, min(8, (cores - 1) // max(1, servers_at_once)))
 
 
 def free_port() -> int:
@@ -212,7 +218,12 @@ class LocalServer:
         log_dir: folder for ``llama-server-<port>.log`` (default: a temp folder).
         ready_timeout: seconds to wait for ``GET /v1/models`` to answer.
         engine: ``auto`` (llama-server if built, else llama-cpp-python) or one of them.
-        parallel: llama-server slots served at once (each gets ``n_ctx`` tokens).
+        parallel: llama-server slots served at once (each gets ``n_ctx`` tokens). One by default:
+            on a CPU, batching sequences barely adds throughput, and it makes greedy outputs
+            depend on which requests happened to share a batch, so a seeded run would not repeat.
+            Measured on the demo's 24 fine-tune answers (2 shared cores, 1 thread): 8 slots
+            105-120 s, 1 slot 117 s; two runs with 8 slots differed in 6 answers (with
+            ``--no-repack`` batching still changed 3).
         no_repack: start llama-server with ``--no-repack`` from the outset (set by the self-test
             fallback; ``$JUDGE_LLAMA_NO_REPACK=1`` sets it too).
 
@@ -234,7 +245,7 @@ class LocalServer:
         log_dir: Path | str | None = None,
         ready_timeout: float = 180.0,
         engine: Engine = "auto",
-        parallel: int = 2,
+        parallel: int = 1,
         no_repack: bool = False,
     ) -> None:
         self.model_path = Path(model_path)

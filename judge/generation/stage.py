@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from judge.inputs import load_outputs, match_outputs
@@ -10,9 +11,10 @@ from judge.records import Generation, PromptItem, Role
 from judge.specs import ModelSpec
 
 if TYPE_CHECKING:
+    from judge.generation.backends import Progress
     from judge.store import Ledger
 
-__all__ = ["file_outputs", "outputs_for"]
+__all__ = ["file_outputs", "generate_sides"]
 
 
 def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[str, Generation] | None:
@@ -28,19 +30,51 @@ def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[s
     return outputs
 
 
-def outputs_for(
-    spec: ModelSpec, role: Role, items: list[PromptItem], ledger: Ledger | None, *, show_progress: bool = True
-) -> dict[str, Generation]:
-    """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend."""
-    found = file_outputs(spec, role, items)
-    if found is not None:
-        return {i.id: found[i.id] for i in items}
+def generate_sides(
+    specs: Mapping[Role, ModelSpec],
+    items: list[PromptItem],
+    ledger: Ledger | None,
+    *,
+    show_progress: bool = True,
+) -> dict[Role, dict[str, Generation]]:
+    """The generated sides' outputs for ``items`` (cached in ``ledger``), keyed by item id.
+
+    Sides served over HTTP (a bundled model's local server, an OpenAI-compatible endpoint) are
+    generated at the same time: two local llama.cpp servers with a thread each use two cores
+    where one server alone uses one, and each server answers its own requests one at a time, so
+    what it writes does not depend on the other side. A side loaded in this process (``hf``)
+    makes the sides run one after the other: two transformers models at once is what a user's
+    machine can least afford.
+
+    Args:
+        specs: the sides to generate (sides read from files are not here).
+        items: the prompts, answered in this order.
+        ledger: the run's generation cache (None: nothing is reused).
+        show_progress: one progress line per side.
+    """
     from judge.generation.backends import generate  # heavy backends load only when a side is generated
     from judge.progress import GenerationProgress
 
+    if not specs:
+        return {}
     log_dir = str(ledger.path.parent) if ledger is not None else None
-    with GenerationProgress(f"{role} ({spec.name})", enabled=show_progress) as bar:
-        generations = asyncio.run(
-            generate(spec, items, cache=ledger, role=role, progress=bar, log_dir=log_dir)
+    together = all(spec.kind != "hf" for spec in specs.values())
+    local = sum(spec.kind == "bundled" for spec in specs.values()) if together else 1
+    roles = list(specs)
+
+    async def side(role: Role, progress: Progress) -> list[Generation]:
+        spec = specs[role]
+        return await generate(
+            spec, items, cache=ledger, role=role, progress=progress, log_dir=log_dir, servers_at_once=local
         )
-    return {g.item_id: g for g in generations}
+
+    async def every_side(bar: GenerationProgress) -> list[list[Generation]]:
+        lines: list[Progress] = [bar] + [bar.line(f"{r} ({specs[r].name})") for r in roles[1:]]
+        if together:
+            return list(await asyncio.gather(*(side(r, line) for r, line in zip(roles, lines, strict=True))))
+        return [await side(r, line) for r, line in zip(roles, lines, strict=True)]
+
+    first = roles[0]
+    with GenerationProgress(f"{first} ({specs[first].name})", enabled=show_progress) as bar:
+        outputs = asyncio.run(every_side(bar))
+    return {role: {g.item_id: g for g in gens} for role, gens in zip(roles, outputs, strict=True)}

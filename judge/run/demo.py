@@ -70,7 +70,7 @@ def demo_config(
         judge = JudgeSpec(
             model=MODEL,
             bundled=MODEL,
-            concurrency=2,
+            concurrency=1,  # the local server's one slot: calls batched together would not repeat
             timeout=600,
             max_tokens=400,  # five compact verdicts with 8-word rationales take about 150
             max_retries=1,
