@@ -131,8 +131,7 @@ def test_two_served_sides_are_generated_at_the_same_time(tmp_path: Path) -> None
 
     with FakeServer(latency=0.2) as server, Ledger(tmp_path / "ledger.sqlite") as ledger:
         specs = {
-            role: ModelSpec(name=role, base_url=server.base_url, model=role, batch_size=1)
-            for role in ROLES
+            role: ModelSpec(name=role, base_url=server.base_url, model=role, batch_size=1) for role in ROLES
         }
         sides = generate_sides(specs, ITEMS[:3], ledger, show_progress=False)
         # one request in flight per side (batch_size 1): two at once only if both sides ran together

@@ -140,13 +140,14 @@ def test_healthy_server_starts_without_a_retry(standin: Path, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("cores", "at_once", "threads"), [(2, 1, 1), (2, 2, 1), (4, 1, 3), (9, 2, 4), (64, 1, 8)]
+    ("cores", "at_once", "threads", "batch"),
+    [(2, 1, 1, 2), (2, 2, 1, 1), (4, 1, 3, 4), (9, 2, 4, 4), (64, 1, 8, 8), (1, 1, 1, 1)],
 )
 def test_threads_leave_a_core_and_are_shared_by_servers_at_once(
-    cores: int, at_once: int, threads: int, monkeypatch: pytest.MonkeyPatch
+    cores: int, at_once: int, threads: int, batch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    assert default_threads(at_once) == threads
+    assert default_threads(at_once) == threads and default_threads(at_once, batch=True) == batch
 
 
 def test_missing_model_is_a_config_error(standin: Path, tmp_path: Path) -> None:

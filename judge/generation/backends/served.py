@@ -60,6 +60,7 @@ class ServedBackend:
         server = LocalServer(
             path, lora_path=spec.adapter, model_name=spec.bundled, log_dir=log_dir,
             threads=default_threads(servers_at_once),
+            threads_batch=default_threads(servers_at_once, batch=True),
         )  # fmt: skip
         await asyncio.to_thread(server.start)
         return cls(spec, server)
