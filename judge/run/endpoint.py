@@ -85,7 +85,10 @@ class LazyJudge:
                     except Exception as exc:
                         self._error = exc
                         raise
-                    spec = spec.model_copy(update={"base_url": self._server.base_url})
+                    # No more calls in flight than the server has slots: the rest would only queue
+                    # there, and the order they reach it in would be a race.
+                    slots = min(spec.concurrency, self._server.parallel)
+                    spec = spec.model_copy(update={"base_url": self._server.base_url, "concurrency": slots})
                 self._client = _client(spec, prices(self._config))
                 self._client.on_retry = self.on_retry
                 self._client.before_send = self.before_send

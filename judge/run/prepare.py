@@ -71,20 +71,22 @@ def _truncated(config: RunConfig, gens: dict[Role, dict[str, Generation]]) -> Cu
     return CutNotes(count=len(cut), outputs=", ".join(cut[:20]), limit=limit) if cut else None
 
 
-def _side(
-    config: RunConfig, role: Role, items: list[PromptItem], files: Files, ledger: Ledger, show: bool
-) -> dict[str, Generation]:
-    given = files[role]
-    if given is not None:
-        return {i.id: given[i.id] for i in items}
-    from judge.generation.stage import outputs_for  # stage 1 (generation backends imported only when used)
+def _outputs(
+    config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger, show: bool
+) -> dict[Role, dict[str, Generation]]:
+    """Each side's outputs: read from its file, or generated (both generated sides at once where they can)."""
+    gens = {role: {i.id: given[i.id] for i in items} for role in ROLES if (given := files[role]) is not None}
+    todo = {role: config.models[role] for role in ROLES if files[role] is None}
+    if todo:
+        from judge.generation.stage import generate_sides  # stage 1 (backends imported only when used)
 
-    return outputs_for(config.models[role], role, items, ledger, show_progress=show)
+        gens |= generate_sides(todo, items, ledger, show_progress=show)
+    return {role: gens[role] for role in ROLES}
 
 
 def prepare(config: RunConfig, items: list[PromptItem], files: Files, ledger: Ledger, show: bool) -> Prepared:
     """Outputs (read or generated and cached), checks, blind pairs and judge batches."""
-    gens = {role: _side(config, role, items, files, ledger, show) for role in ROLES}
+    gens = _outputs(config, items, files, ledger, show)
     gens, decided, screen = apply_checks(config, items, gens)
     pairs, keys, groups = blind(config, items, gens, decided)
     notes = RunNotes(screen=screen, outputs_cut=_truncated(config, gens))

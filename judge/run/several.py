@@ -56,6 +56,7 @@ from judge.run.state import (
     write_settings,
 )
 from judge.runfolder import RunFolder
+from judge.specs import ModelSpec
 from judge.store import Ledger
 from judge.summary import RunNotes, Summary, UsageSummary
 
@@ -94,16 +95,20 @@ def _as(role: Role, side: dict[str, Generation]) -> dict[str, Generation]:
 def _model_outputs(
     config: RunConfig, items: list[PromptItem], files: Outputs, ledger: Ledger, show: bool
 ) -> dict[str, dict[str, Generation]]:
-    out = {}
+    """Every model's outputs: read from its file, or generated (served models at the same time)."""
+    out: dict[str, dict[str, Generation]] = {}
+    todo: dict[str, ModelSpec] = {}
     for key, spec in config.models.items():
         given = files[key]
-        if given is not None:
+        if given is None:
+            todo[key] = spec
+        else:
             out[key] = {i.id: given[i.id] for i in items}
-            continue
-        from judge.generation.stage import outputs_for
+    if todo:
+        from judge.generation.stage import generate_sides
 
-        out[key] = outputs_for(spec, "finetuned", items, ledger, show_progress=show, label=key)
-    return out
+        out |= generate_sides(todo, items, ledger, show_progress=show, role="finetuned")
+    return {key: out[key] for key in config.models}
 
 
 def prepare_several(

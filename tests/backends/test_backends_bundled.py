@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,19 @@ def test_joins_chunks_in_order_and_verifies(fake_packages: Path, monkeypatch: py
     # Verified once: later calls trust the stamp and no longer need the chunks.
     (fake_packages / "judge_test_chunk0" / "data" / "part.bin").unlink()
     assert bundled_model_path("toy") == path
+
+
+def test_servers_starting_at_once_assemble_it_once(
+    fake_packages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    joined = b"".join(CHUNKS)
+    _register(monkeypatch, hashlib.sha256(joined).hexdigest(), len(joined))
+    joins = []
+    real = bundled._assemble
+    monkeypatch.setattr(bundled, "_assemble", lambda *a: joins.append(a) or real(*a))
+    with ThreadPoolExecutor(4) as pool:  # as the two generated sides and the judge start their servers
+        paths = set(pool.map(bundled_model_path, ["toy"] * 4))
+    assert len(joins) == 1 and len(paths) == 1 and paths.pop().read_bytes() == joined
 
 
 def test_changed_file_is_checked_again(fake_packages: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from fakeserver import Content, Fail, FakeServer
 
 from judge.errors import APIError, InputError
 from judge.generation.backends import GenerationCache, cache_keys, generate
-from judge.records import PromptItem
+from judge.records import ROLES, PromptItem
 from judge.specs import GenerationParams, ModelSpec
 
 ITEMS = [PromptItem(id=f"p{i}", prompt=f"question {i}") for i in range(5)]
@@ -123,3 +123,20 @@ def test_file_backend_names_missing_ids(tmp_path: Path) -> None:
     path.write_text(json.dumps({"id": "p0", "output": "o0"}) + "\n")
     with pytest.raises(InputError, match="p1"):
         asyncio.run(generate(ModelSpec(name="f", outputs=path), ITEMS[:2], role="base"))
+
+
+def test_two_served_sides_are_generated_at_the_same_time(tmp_path: Path) -> None:
+    from judge.generation.stage import generate_sides
+    from judge.store import Ledger
+
+    with FakeServer(latency=0.2) as server, Ledger(tmp_path / "ledger.sqlite") as ledger:
+        specs = {
+            role: ModelSpec(name=role, base_url=server.base_url, model=role, batch_size=1) for role in ROLES
+        }
+        sides = generate_sides(specs, ITEMS[:3], ledger, show_progress=False)
+        # one request in flight per side (batch_size 1): two at once only if both sides ran together
+        assert server.max_in_flight == 2 and len(server.posts) == 6
+        assert sides["base"]["p2"].output == "echo: question 2" and sides["base"]["p2"].role == "base"
+        assert sides["finetuned"]["p0"].model == "finetuned"
+        again = generate_sides(specs, ITEMS[:3], ledger, show_progress=False)
+        assert again == sides and len(server.posts) == 6  # every output from the ledger

@@ -18,10 +18,12 @@ from judge.generation.server import (
     LocalServer,
     build_recipe,
     built_server_path,
+    default_threads,
     find_llama_server,
     missing_cpu_features,
     recipe_id,
 )
+from judge.specs import GenerationParams
 
 # A stand-in for llama-server: a real HTTP server on the --port it is given, answering /v1/models.
 # Like llama-server on a CPU whose repacked kernels crash, it can die of SIGSEGV on the first
@@ -85,7 +87,7 @@ def test_starts_answers_and_stops(standin: Path, tmp_path: Path) -> None:
     time.sleep(0.1)
     assert not _alive(pid)
     log = next((tmp_path / "run").glob("llama-server-*.log")).read_text()
-    assert "--host 127.0.0.1" in log and "-np 2" in log
+    assert "--host 127.0.0.1" in log and "-np 1" in log  # one slot: greedy outputs that repeat
 
 
 def test_stops_on_ctrl_c(standin: Path) -> None:
@@ -137,6 +139,17 @@ def test_healthy_server_starts_without_a_retry(standin: Path, tmp_path: Path) ->
     assert not (tmp_path / "local-server.log").exists()
 
 
+@pytest.mark.parametrize(
+    ("cores", "at_once", "threads", "batch"),
+    [(2, 1, 1, 2), (2, 2, 1, 1), (4, 1, 3, 4), (9, 2, 4, 4), (64, 1, 8, 8), (1, 1, 1, 1)],
+)
+def test_threads_leave_a_core_and_are_shared_by_servers_at_once(
+    cores: int, at_once: int, threads: int, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert default_threads(at_once) == threads and default_threads(at_once, batch=True) == batch
+
+
 def test_missing_model_is_a_config_error(standin: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         LocalServer(tmp_path / "nope.gguf").start()
@@ -159,6 +172,24 @@ def test_real_server_base_and_lora_through_the_sdk(tmp_path: Path) -> None:
                 model=server.model_name, messages=msg, max_tokens=12, temperature=0, response_format=fmt
             )
             assert json.loads(reply.choices[0].message.content or "") == {"answer": 5}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_llama_server() is None and not os.environ.get("CI"), reason="llama-server not built")
+def test_the_demo_sides_generated_at_once_repeat_byte_for_byte(tmp_path: Path) -> None:
+    """Two local servers at once, one slot each: greedy answers do not depend on timing."""
+    from judge.generation.stage import generate_sides
+    from judge.inputs import load_prompts
+    from judge.run.demo import demo_config
+
+    config = demo_config(tmp_path, n=6)
+    items = load_prompts(config.prompts)
+    short = GenerationParams(max_tokens=48, temperature=0.0)
+    specs = {role: spec.model_copy(update={"params": short}) for role, spec in config.models.items()}
+    first, second = (generate_sides(specs, items, None, show_progress=False) for _ in range(2))
+    texts = {role: [g.output for g in side.values()] for role, side in first.items()}
+    assert {role: [g.output for g in side.values()] for role, side in second.items()} == texts
+    assert texts["finetuned"] != texts["base"]  # the LoRA changes what is written
 
 
 def _fake_build(folder: Path, options: str) -> Path:

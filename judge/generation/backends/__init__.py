@@ -28,12 +28,15 @@ __all__ = [
 
 
 @contextlib.asynccontextmanager
-async def open_backend(spec: ModelSpec, *, log_dir: str | None = None) -> AsyncIterator[Backend]:
+async def open_backend(
+    spec: ModelSpec, *, log_dir: str | None = None, servers_at_once: int = 1
+) -> AsyncIterator[Backend]:
     """Open the backend that serves ``spec`` (loading a model or starting a server), close it after.
 
     Args:
         spec: an ``openai``, ``hf`` or ``bundled`` spec (files need no backend).
         log_dir: folder for the local server's log (bundled specs); a temp folder when None.
+        servers_at_once: local servers running at the same time (they share the cores).
     """
     backend: Backend
     if spec.kind == "hf":
@@ -43,7 +46,7 @@ async def open_backend(spec: ModelSpec, *, log_dir: str | None = None) -> AsyncI
     elif spec.kind == "bundled":
         from judge.generation.backends.served import ServedBackend
 
-        backend = await ServedBackend.start(spec, log_dir=log_dir)
+        backend = await ServedBackend.start(spec, log_dir=log_dir, servers_at_once=servers_at_once)
     elif spec.kind == "openai":
         from judge.generation.backends.openai_compat import OpenAIBackend
 
@@ -64,6 +67,7 @@ async def generate(
     cache: GenerationCache | None = None,
     progress: Progress | None = None,
     log_dir: str | None = None,
+    servers_at_once: int = 1,
 ) -> list[Generation]:
     """Outputs of ``spec`` for ``items``, from the cache where possible.
 
@@ -74,6 +78,8 @@ async def generate(
         cache: where outputs persist between runs (None: nothing is reused).
         progress: called with ``(done, total)`` after the cached items and after each batch.
         log_dir: folder for a local server's log.
+        servers_at_once: local servers generating at the same time, this one included (they
+            share the cores: see :func:`judge.generation.server.default_threads`).
 
     Returns:
         One Generation per item, in order, with ``model = spec.name``.
@@ -97,7 +103,7 @@ async def generate(
         progress(len(texts), len(items))
     if todo:
         # The model is opened only when something is missing: a cached re-run takes seconds.
-        async with open_backend(spec, log_dir=log_dir) as backend:
+        async with open_backend(spec, log_dir=log_dir, servers_at_once=servers_at_once) as backend:
             for start in range(0, len(todo), backend.batch_size):
                 batch = todo[start : start + backend.batch_size]
                 outs = await backend.generate_batch([items[i] for i in batch])

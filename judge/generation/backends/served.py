@@ -8,7 +8,7 @@ from pathlib import Path
 from judge.errors import ConfigError
 from judge.generation.backends.openai_compat import OpenAIBackend
 from judge.generation.bundled import bundled_model_path
-from judge.generation.server import LocalServer
+from judge.generation.server import LocalServer, default_threads
 from judge.records import PromptItem
 from judge.specs import ModelSpec
 
@@ -34,8 +34,15 @@ class ServedBackend:
         )
 
     @classmethod
-    async def start(cls, spec: ModelSpec, *, log_dir: str | Path | None = None) -> ServedBackend:
+    async def start(
+        cls, spec: ModelSpec, *, log_dir: str | Path | None = None, servers_at_once: int = 1
+    ) -> ServedBackend:
         """Assemble the bundled model if needed, start its server, and wrap it.
+
+        Args:
+            spec: a bundled spec (and its GGUF LoRA, if any).
+            log_dir: folder for the server's log.
+            servers_at_once: local servers generating at the same time (they share the cores).
 
         Raises:
             ConfigError: unknown bundled name, missing packages, hash mismatch, or an adapter that
@@ -50,7 +57,11 @@ class ServedBackend:
                 " (convert a PEFT folder with scripts/train_lora.py --gguf, or use hf = ... instead)"
             )
         path = await asyncio.to_thread(bundled_model_path, spec.bundled)
-        server = LocalServer(path, lora_path=spec.adapter, model_name=spec.bundled, log_dir=log_dir)
+        server = LocalServer(
+            path, lora_path=spec.adapter, model_name=spec.bundled, log_dir=log_dir,
+            threads=default_threads(servers_at_once),
+            threads_batch=default_threads(servers_at_once, batch=True),
+        )  # fmt: skip
         await asyncio.to_thread(server.start)
         return cls(spec, server)
 
