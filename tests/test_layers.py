@@ -9,7 +9,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "judge"
 STAGES = ("generation", "checks", "judging")
 # A layer may import from its own layer and the layers below it, never from above.
 LAYERS = [
-    {"errors", "findings", "records", "summary", "summary_base", "summary_judge", "specs"},
+    {"errors", "findings", "heap", "records", "summary", "summary_base", "summary_judge", "specs"},
     {"config", "inputs", "store", "runfolder", "lock", "stats"},
     {"client", "progress"},
     set(STAGES),

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec
 from judge.errors import APIError
+from judge.heap import frozen
 from judge.judging.render import Templates, boundary_code, call_ids, render_messages, request_for
 from judge.judging.replies import parse_reply, schema_ids
 from judge.records import BlindPair, Judgment, Usage
@@ -112,9 +113,15 @@ class JudgeStage:
         A pair whose output trips the injection screen is always judged alone, so it can steer no
         other.
         """
+        # SQLite's work on a thread, and no full garbage collection of the process's objects, so
+        # that nothing holds up the replies
+        with frozen():
+            return await self._run(batches)
+
+    async def _run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         done: dict[str, Judgment] = {}
         groups, base = _isolate(batches), 0
-        async with self.ledger.on_thread() as self._book:  # SQLite's work never holds up the replies
+        async with self.ledger.on_thread() as self._book:
             try:
                 while groups:
                     handed = await self._stream(groups, base, done)

@@ -24,11 +24,15 @@ def load_run(run_dir: Path) -> tuple[Summary, list[AuditRow], str | None]:
     return folder.read_summary(), folder.read_audit(), folder.read_config_text()
 
 
-def write_reports(run_dir: Path) -> list[Path]:
+def write_reports(
+    run_dir: Path, summary: Summary | None = None, rows: list[AuditRow] | None = None
+) -> list[Path]:
     """Write report.md and report.html into a run folder from its summary and audit rows.
 
     Args:
         run_dir: the run folder (results/<run-id>/).
+        summary: its summary.json as written, when the caller has it (else read from the folder).
+        rows: its audit.jsonl rows as written, when the caller has them (else read from the folder).
 
     Returns:
         The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart.
@@ -37,9 +41,12 @@ def write_reports(run_dir: Path) -> list[Path]:
         InputError: the run folder's inputs are missing or invalid (nothing is written then).
     """
     run_dir = Path(run_dir)
-    summary, rows, config = load_run(run_dir)
-    md, page = render_markdown(summary), render_html(summary, rows, config)
     folder = RunFolder(run_dir)
+    if summary is None or rows is None:
+        summary, rows, config = load_run(run_dir)
+    else:  # just written by the caller: not read back
+        config = folder.read_config_text()
+    md, page = render_markdown(summary), render_html(summary, rows, config)
     written = [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]
     for name, svg in figures(summary).items():  # the charts alone, for papers and slides
         svg_text = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
