@@ -55,6 +55,7 @@ STEPS = [
     ("judge.runfolder", "RunFolder.write_text", "write text files"),
     ("judge.reporting.index", "write_index", "results/index.html"),
     ("judge.store", "Ledger.close", "ledger close"),
+    ("os", "fsync", "fsync (run folder files)"),
     ("judge.reporting.console", "print_summary", "terminal summary"),
     ("judge.cli.main", "report_ending", "terminal summary"),
 ]
