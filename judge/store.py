@@ -223,7 +223,8 @@ class LedgerThread:
 
     def __init__(self, ledger: Ledger, loop: asyncio.AbstractEventLoop) -> None:
         self._ledger, self._loop = ledger, loop
-        self._queue: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Op] | None] = queue.SimpleQueue()
+        self._pending: list[_Op] = []  # made in this turn of the loop: handed over together
         self._thread = threading.Thread(target=self._serve, name="judge-ledger", daemon=True)
         self._thread.start()
 
@@ -246,6 +247,7 @@ class LedgerThread:
 
     async def stop(self) -> None:
         """Let the thread commit what is queued, then end it."""
+        self._hand_over()
         self._queue.put(None)
         await asyncio.to_thread(self._thread.join)
 
@@ -253,20 +255,26 @@ class LedgerThread:
         if not self._thread.is_alive():
             raise RuntimeError("the ledger thread has stopped")
         done: asyncio.Future[Any] = self._loop.create_future()
-        self._queue.put((op, done))
+        self._pending.append((op, done))
+        if len(self._pending) == 1:  # one wake-up of the thread per turn of the loop, not per call
+            self._loop.call_soon(self._hand_over)
         return await done
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            self._queue.put(self._pending)
+            self._pending = []
 
     def _serve(self) -> None:
         while (first := self._queue.get()) is not None:
-            ops, last = [first], False
+            ops, last = list(first), False
             while not last:  # everything queued meanwhile goes in the same transaction
                 try:
-                    op = self._queue.get_nowait()
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                last = op is None
-                if op is not None:
-                    ops.append(op)
+                last = more is None
+                ops.extend(more or [])
             outcomes = self._ledger._together([fn for fn, _ in ops])
             self._loop.call_soon_threadsafe(
                 _settle, [(done, *got) for (_, done), got in zip(ops, outcomes, strict=True)]
