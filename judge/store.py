@@ -233,6 +233,19 @@ class LedgerThread:
         result: StoredReply | None = await self._submit(lambda: self._ledger.finished(key))
         return result
 
+    async def claim(self, key: str, kind: str, request: dict[str, Any]) -> StoredReply | None:
+        """The stored reply of ``key`` if that call finished, else None with the request recorded as
+        pending (:meth:`Ledger.finished`, then :meth:`Ledger.begin`, in one transaction)."""
+
+        def claim() -> StoredReply | None:
+            stored = self._ledger.finished(key)
+            if stored is None:
+                self._ledger.begin(key, kind, request)
+            return stored
+
+        result: StoredReply | None = await self._submit(claim)
+        return result
+
     async def begin(self, key: str, kind: str, request: dict[str, Any]) -> None:
         """:meth:`Ledger.begin`: the request is recorded as pending when this returns."""
         await self._submit(lambda: self._ledger.begin(key, kind, request))

@@ -170,7 +170,9 @@ class JudgeStage:
         self._shown[key] = schema_ids(request["schema"])
         book = self._book
         assert book is not None, "calls are made inside run()"
-        stored = await book.finished(key)
+        sendable = not replay_only and self.failure is None
+        # one trip to the ledger for a call to send: its stored reply, else it is recorded as pending
+        stored = await (book.claim(key, "judge", request) if sendable else book.finished(key))
         if stored is not None:
             self._count(pairs, attempt, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
@@ -178,7 +180,6 @@ class JudgeStage:
         if replay_only:
             return None
         self.gate()
-        await book.begin(key, "judge", request)
         try:
             reply = await self.client.chat(
                 request["messages"],
