@@ -8,10 +8,15 @@ interpreter lock) at a fixed reply latency and concurrency C, in the same run, a
 * *stage*: :class:`JudgeStage` through :class:`ChatClient` (render, ledger writes before and after
   every call, retry wrapper, parse, exactly-once rule), streaming batches through a fixed pool.
 
-Printed: comparisons per second of each, their ratio (the target is >= 0.97), and the share of the
-5 * C / latency limit. ``--memory N`` judges N pairs at zero latency and prints the process's peak
+The stage runs as ``judge run`` has it, with its progress bar drawn (to /dev/null, as on a
+terminal). Every round runs each C in turn, bare first on even rounds and the stage first on odd
+ones. Printed: each round's comparisons per second and ratio, then per C the medians, the ratio's
+median and min (the target is >= 0.97 at C = 8 and 32) and the stage's share of the 5 * C / latency
+limit. The bare client keeps the SDK's default HTTP pool (1,000 connections); ChatClient sizes its
+pool to its concurrency. ``--memory N`` judges N pairs at zero latency and prints the process's peak
 RSS before and after the stage (the server's memory is not counted).
-Run: ``python benchmarks/bench_judge.py`` (``--memory 100000`` for the memory figure).
+Run: ``python benchmarks/bench_judge.py --rounds 5 --calls 300`` (``--memory 100000`` for the memory
+figure).
 """
 
 from __future__ import annotations
