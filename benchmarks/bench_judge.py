@@ -8,10 +8,15 @@ interpreter lock) at a fixed reply latency and concurrency C, in the same run, a
 * *stage*: :class:`JudgeStage` through :class:`ChatClient` (render, ledger writes before and after
   every call, retry wrapper, parse, exactly-once rule), streaming batches through a fixed pool.
 
-Printed: comparisons per second of each, their ratio (the target is >= 0.97), and the share of the
-5 * C / latency limit. ``--memory N`` judges N pairs at zero latency and prints the process's peak
+The stage runs as ``judge run`` has it, with its progress bar drawn (to /dev/null, as on a
+terminal). Every round runs each C in turn, bare first on even rounds and the stage first on odd
+ones. Printed: each round's comparisons per second and ratio, then per C the medians, the ratio's
+median and min (the target is >= 0.97 at C = 8 and 32) and the stage's share of the 5 * C / latency
+limit. The bare client keeps the SDK's default HTTP pool (1,000 connections); ChatClient sizes its
+pool to its concurrency. ``--memory N`` judges N pairs at zero latency and prints the process's peak
 RSS before and after the stage (the server's memory is not counted).
-Run: ``python benchmarks/bench_judge.py`` (``--memory 100000`` for the memory figure).
+Run: ``python benchmarks/bench_judge.py --rounds 5 --calls 300`` (``--memory 100000`` for the memory
+figure).
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import openai
 from fakeserver import FakeServer
+from rich.console import Console
 
-from judge.client import ChatClient, RetryPolicy
+from judge.client import ChatClient, Prices, RetryPolicy
 from judge.config import JudgeSpec
 from judge.judging.stage import JudgeStage, Templates
-from judge.records import BlindPair
+from judge.progress import JudgeProgress
+from judge.records import BlindPair, Usage
 from judge.store import Ledger
 
 
@@ -83,14 +93,20 @@ async def _bare(base_url: str, groups: list[list[BlindPair]], concurrency: int) 
     return elapsed
 
 
-async def _stage(base_url: str, groups: list[list[BlindPair]], concurrency: int, folder: Path) -> float:
+async def _stage(
+    base_url: str,
+    groups: list[list[BlindPair]],
+    concurrency: int,
+    folder: Path,
+    on_call: Callable[[int, Usage, bool], None] | None = None,
+) -> float:
     spec = JudgeSpec(model="bench", base_url=base_url, concurrency=concurrency)
     async with ChatClient(
         "bench", base_url=base_url, concurrency=concurrency, retry=RetryPolicy(attempts=1)
     ) as client:
         await client.chat([{"role": "user", "content": "warm up"}])  # SDK lazy imports, connection
         with Ledger(folder / "ledger.sqlite") as ledger:
-            stage = JudgeStage(client, ledger, spec, Templates.load())
+            stage = JudgeStage(client, ledger, spec, Templates.load(), on_call=on_call)
             start = time.perf_counter()
             judged = await stage.run(groups)
             elapsed = time.perf_counter() - start
@@ -113,21 +129,48 @@ class Server:
         self.proc.join(timeout=10)
 
 
-def side_by_side(latency: float, concurrency: int, calls: int, rounds: int) -> tuple[float, float]:
-    """(bare, stage) comparisons per second, medians over alternating rounds on one server."""
+def _quiet_bar(total: int) -> JudgeProgress:
+    """The judging bar as ``judge run`` draws it on a terminal (refreshing), written to /dev/null."""
+    console = Console(file=open(os.devnull, "w"), force_terminal=True, width=120)  # noqa: SIM115
+    return JudgeProgress(total, prices=Prices(input_per_mtok=2.5, output_per_mtok=10.0), console=console)
+
+
+@dataclass
+class Round:
+    """One interleaved round at one concurrency: comparisons per second of each client."""
+
+    bare: float
+    stage: float
+
+    @property
+    def ratio(self) -> float:
+        return self.stage / self.bare
+
+
+def interleaved(latency: float, concurrencies: list[int], calls: int, rounds: int) -> dict[int, list[Round]]:
+    """Rounds of (bare, stage) at every concurrency, interleaved on one server: round r runs each C in
+    turn, bare first on even rounds and the stage first on odd ones, so drift in the machine's load
+    falls on both alike."""
     groups = _groups(5 * calls)
+    n = len(groups) * 5
     server = Server(latency)
-    bare, stage = [], []
+    out: dict[int, list[Round]] = {c: [] for c in concurrencies}
     try:
-        for _ in range(rounds):
-            bare.append(len(groups) * 5 / asyncio.run(_bare(server.url, groups, concurrency)))
-            with tempfile.TemporaryDirectory() as tmp:
-                stage.append(
-                    len(groups) * 5 / asyncio.run(_stage(server.url, groups, concurrency, Path(tmp)))
-                )
+        for r in range(rounds):
+            for c in concurrencies:
+                got: dict[str, float] = {}
+                for name in ("bare", "stage") if r % 2 == 0 else ("stage", "bare"):
+                    if name == "bare":
+                        got[name] = n / asyncio.run(_bare(server.url, groups, c))
+                        continue
+                    with tempfile.TemporaryDirectory() as tmp, _quiet_bar(n) as bar:
+                        got[name] = n / asyncio.run(_stage(server.url, groups, c, Path(tmp), bar.advance))
+                out[c].append(Round(got["bare"], got["stage"]))
+                print(f"  round {r + 1} C={c}: bare {got['bare']:.0f}, stage {got['stage']:.0f} cmp/s, "
+                      f"ratio {got['stage'] / got['bare']:.3f}", flush=True)  # fmt: skip
     finally:
         server.close()
-    return statistics.median(bare), statistics.median(stage)
+    return out
 
 
 def memory(n: int, concurrency: int) -> None:
@@ -153,18 +196,23 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--memory", type=int, default=0, help="also judge this many pairs and print peak RSS")
     args = parser.parse_args()
     print(
-        f"judge stage vs bare AsyncOpenAI, scripted server, reply latency {args.latency * 1000:.0f} ms, "
-        f"batches of 5, {args.calls} calls, median of {args.rounds} alternating rounds"
+        f"judge stage (ledger, parser, progress bar) vs bare AsyncOpenAI, scripted server, reply latency "
+        f"{args.latency * 1000:.0f} ms, batches of 5, {args.calls} calls, {args.rounds} interleaved rounds"
     )
-    print(f"{'C':>4} {'bare cmp/s':>11} {'stage cmp/s':>12} {'stage/bare':>11} {'stage/limit':>12}")
-    for c in args.concurrency:
-        bare, stage = side_by_side(args.latency, c, args.calls, args.rounds)
-        limit = 5 * c / args.latency
-        print(f"{c:>4} {bare:>11.1f} {stage:>12.1f} {stage / bare:>11.1%} {stage / limit:>12.1%}")
+    rounds = interleaved(args.latency, args.concurrency, args.calls, args.rounds)
+    print(f"{'C':>4} {'bare cmp/s':>11} {'stage cmp/s':>12} {'ratio median':>13} {'ratio min':>10} "
+          f"{'stage/limit':>12}   ratio per round")  # fmt: skip
+    for c, got in rounds.items():
+        ratios = [r.ratio for r in got]
+        stage, bare = statistics.median(r.stage for r in got), statistics.median(r.bare for r in got)
+        print(
+            f"{c:>4} {bare:>11.1f} {stage:>12.1f} {statistics.median(ratios):>13.3f} {min(ratios):>10.3f} "
+            f"{stage / (5 * c / args.latency):>12.1%}   {' '.join(f'{x:.3f}' for x in ratios)}"
+        )
     if args.memory:
         memory(args.memory, 32)
 

@@ -80,8 +80,16 @@ class _Bar(LiveProgress):
     after the bar, the count, the times and ``reserve`` characters of extra information.
     """
 
-    def __init__(self, label: str, total: int | None, *, enabled: bool, reserve: int = 0) -> None:
-        console = Console(stderr=True)
+    def __init__(
+        self,
+        label: str,
+        total: int | None,
+        *,
+        enabled: bool,
+        reserve: int = 0,
+        console: Console | None = None,
+    ) -> None:
+        console = console or Console(stderr=True)
         self.width = console.width
         narrow = self.width < _WIDE
         bar = 12 if narrow else 30
@@ -111,12 +119,21 @@ def _plus(a: Usage, b: Usage) -> Usage:
 class JudgeProgress(_Bar):
     """``advance`` is the judge stage's ``on_call``, ``retry`` the client's ``on_retry``.
 
+    Drawn on stderr unless given another ``console``.
+
     Shows the whole run's tokens and cost (calls replayed from the ledger included, as in
     summary.json) and, apart, what this invocation has paid.
     """
 
-    def __init__(self, total: int, *, enabled: bool = True, prices: Prices | None = None) -> None:
-        super().__init__("judging", total, enabled=enabled, reserve=30)
+    def __init__(
+        self,
+        total: int,
+        *,
+        enabled: bool = True,
+        prices: Prices | None = None,
+        console: Console | None = None,
+    ) -> None:
+        super().__init__("judging", total, enabled=enabled, reserve=30, console=console)
         self.prices = prices
         self.tokens = Usage()  # the whole run
         self.new_tokens = Usage()  # sent by this invocation

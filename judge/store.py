@@ -12,21 +12,24 @@ The other files of the run folder are written, atomically, by :mod:`judge.runfol
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
+import queue
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from judge.records import Usage
 
-__all__ = ["Ledger", "StoredReply", "content_key"]
+__all__ = ["Ledger", "LedgerThread", "StoredReply", "content_key"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -70,7 +73,9 @@ class Ledger:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # one connection, shared with a LedgerThread while one runs: every use holds _lock
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across kill -9, one fsync per checkpoint
         self._db.executescript(_SCHEMA)
@@ -100,7 +105,8 @@ class Ledger:
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL)."""
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -110,17 +116,18 @@ class Ledger:
 
     def finished(self, key: str) -> StoredReply | None:
         """The stored reply for ``key`` if that call finished, else None."""
-        row = self._db.execute(
+        rows = self._query(
             "SELECT reply, prompt_tokens, completion_tokens FROM calls WHERE key = ? AND status = 'done'",
             (key,),
-        ).fetchone()
-        if row is None:
+        )
+        if not rows:
             return None
-        return StoredReply(key, row[0], Usage(prompt_tokens=row[1], completion_tokens=row[2]))
+        reply, prompt, completion = rows[0]
+        return StoredReply(key, reply, Usage(prompt_tokens=prompt, completion_tokens=completion))
 
     def begin(self, key: str, kind: str, request: dict[str, Any]) -> None:
         """Record a request as pending, before it is sent."""
-        self._db.execute(
+        self._query(
             "INSERT INTO calls (key, kind, request, status, created) VALUES (?, ?, ?, 'pending', ?) "
             "ON CONFLICT(key) DO UPDATE SET status = 'pending', error = NULL",
             (key, kind, json.dumps(request, ensure_ascii=False), time.time()),
@@ -128,7 +135,7 @@ class Ledger:
 
     def finish(self, key: str, reply: str, usage: Usage) -> None:
         """Record the raw reply of a call, as soon as it arrives."""
-        self._db.execute(
+        self._query(
             "UPDATE calls SET status = 'done', reply = ?, prompt_tokens = ?, completion_tokens = ?, "
             "finished = ? WHERE key = ?",
             (reply, usage.prompt_tokens, usage.completion_tokens, time.time(), key),
@@ -136,7 +143,7 @@ class Ledger:
 
     def fail(self, key: str, error: str) -> None:
         """Record that a call failed for good (it will be tried again by a re-run)."""
-        self._db.execute(
+        self._query(
             "UPDATE calls SET status = 'error', error = ?, finished = ? WHERE key = ?",
             (error, time.time(), key),
         )
@@ -146,16 +153,154 @@ class Ledger:
         query = (
             "SELECT status, COUNT(*) FROM calls" + (" WHERE kind = ?" if kind else "") + " GROUP BY status"
         )
-        return dict(self._db.execute(query, (kind,) if kind else ()).fetchall())
+        return {str(status): int(n) for status, n in self._query(query, (kind,) if kind else ())}
 
     def get(self, key: str) -> str | None:
         """Cached generation for ``key`` (the generation cache protocol)."""
-        row = self._db.execute("SELECT output FROM generations WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._query("SELECT output FROM generations WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
 
     def put(self, key: str, output: str) -> None:
         """Store one generated output."""
-        self._db.execute(
+        self._query(
             "INSERT OR REPLACE INTO generations (key, output, created) VALUES (?, ?, ?)",
             (key, output, time.time()),
         )
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Run one statement (its own transaction, unless a LedgerThread batch holds one); its rows."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _together(self, ops: list[Callable[[], Any]]) -> list[tuple[Any, BaseException | None]]:
+        """Run ``ops`` (calls of this ledger's methods) in one transaction: (result, error) of each.
+
+        Should one of them fail, nothing of the batch is kept and each is run again on its own,
+        so every op gets its own result or error, as if it had been called alone.
+        """
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                results = [op() for op in ops]
+                self._db.execute("COMMIT")
+            except Exception:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            else:
+                return [(result, None) for result in results]
+        return [_alone(op) for op in ops]
+
+    @contextlib.asynccontextmanager
+    async def on_thread(self) -> AsyncIterator[LedgerThread]:
+        """The ledger served by a thread of its own for an ``async with`` block (see LedgerThread)."""
+        book = LedgerThread(self, asyncio.get_running_loop())
+        try:
+            yield book
+        finally:
+            await book.stop()
+
+
+def _alone(op: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    try:
+        return op(), None
+    except Exception as exc:
+        return None, exc
+
+
+_Op = tuple[Callable[[], Any], "asyncio.Future[Any]"]
+
+
+class LedgerThread:
+    """A ledger's calls awaited from an event loop, run by one thread of their own.
+
+    SQLite's work (and the fsync of a WAL checkpoint) then never holds up the loop that sends
+    requests and reads replies. Each awaited call returns once its transaction is committed, so a
+    reply recorded with :meth:`finish` is as safe (kill -9 loses nothing committed) as through
+    :meth:`Ledger.finish` before the caller goes on. Calls queued while the thread is busy are
+    committed together, in one transaction, in the order they were made. Use
+    :meth:`Ledger.on_thread`; the ledger's own methods stay usable meanwhile (one lock guards it).
+    """
+
+    def __init__(self, ledger: Ledger, loop: asyncio.AbstractEventLoop) -> None:
+        self._ledger, self._loop = ledger, loop
+        self._queue: queue.SimpleQueue[list[_Op] | None] = queue.SimpleQueue()
+        self._pending: list[_Op] = []  # made in this turn of the loop: handed over together
+        self._thread = threading.Thread(target=self._serve, name="judge-ledger", daemon=True)
+        self._thread.start()
+
+    async def finished(self, key: str) -> StoredReply | None:
+        """:meth:`Ledger.finished`."""
+        result: StoredReply | None = await self._submit(lambda: self._ledger.finished(key))
+        return result
+
+    async def claim(self, key: str, kind: str, request: dict[str, Any]) -> StoredReply | None:
+        """The stored reply of ``key`` if that call finished, else None with the request recorded as
+        pending (:meth:`Ledger.finished`, then :meth:`Ledger.begin`, in one transaction)."""
+
+        def claim() -> StoredReply | None:
+            stored = self._ledger.finished(key)
+            if stored is None:
+                self._ledger.begin(key, kind, request)
+            return stored
+
+        result: StoredReply | None = await self._submit(claim)
+        return result
+
+    async def begin(self, key: str, kind: str, request: dict[str, Any]) -> None:
+        """:meth:`Ledger.begin`: the request is recorded as pending when this returns."""
+        await self._submit(lambda: self._ledger.begin(key, kind, request))
+
+    async def finish(self, key: str, reply: str, usage: Usage) -> None:
+        """:meth:`Ledger.finish`: the reply is committed when this returns."""
+        await self._submit(lambda: self._ledger.finish(key, reply, usage))
+
+    async def fail(self, key: str, error: str) -> None:
+        """:meth:`Ledger.fail`."""
+        await self._submit(lambda: self._ledger.fail(key, error))
+
+    async def stop(self) -> None:
+        """Let the thread commit what is queued, then end it."""
+        self._hand_over()
+        self._queue.put(None)
+        await asyncio.to_thread(self._thread.join)
+
+    async def _submit(self, op: Callable[[], Any]) -> Any:
+        if not self._thread.is_alive():
+            raise RuntimeError("the ledger thread has stopped")
+        done: asyncio.Future[Any] = self._loop.create_future()
+        self._pending.append((op, done))
+        if len(self._pending) == 1:  # one wake-up of the thread per turn of the loop, not per call
+            self._loop.call_soon(self._hand_over)
+        return await done
+
+    def _hand_over(self) -> None:
+        if self._pending:
+            self._queue.put(self._pending)
+            self._pending = []
+
+    def _serve(self) -> None:
+        while (first := self._queue.get()) is not None:
+            ops, last = list(first), False
+            while not last:  # everything queued meanwhile goes in the same transaction
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                last = more is None
+                ops.extend(more or [])
+            outcomes = self._ledger._together([fn for fn, _ in ops])
+            self._loop.call_soon_threadsafe(
+                _settle, [(done, *got) for (_, done), got in zip(ops, outcomes, strict=True)]
+            )
+            if last:
+                return
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for done, result, error in outcomes:
+        if done.cancelled():
+            continue
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)

@@ -12,6 +12,7 @@ LAYERS = [
     {
         "errors",
         "findings",
+        "heap",
         "records",
         "summary",
         "summary_base",

@@ -126,6 +126,10 @@ class ChatClient:
         self.before_send = before_send
         self.format_mode: FormatMode = "json_schema"
         self._owns_http = http_client is None
+        if http_client is None:  # a pool the size of the semaphore: httpcore scans every pooled
+            # connection on each request and reply, the idle ones twice over (the SDK's default: 1,000)
+            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            http_client = openai.DefaultAsyncHttpxClient(limits=limits)
         self._sem = asyncio.Semaphore(concurrency)
         self._meter = Meter(prices)
         self._sdk = openai.AsyncOpenAI(

@@ -19,10 +19,11 @@ from typing import Any, Protocol
 from judge.checks.injection import isolate_flagged
 from judge.config import JudgeSpec
 from judge.errors import APIError
+from judge.heap import frozen
 from judge.judging.render import Templates, boundary_code, call_ids, render_messages, request_for
 from judge.judging.replies import parse_reply, schema_ids
 from judge.records import BlindPair, Judgment, Usage
-from judge.store import Ledger
+from judge.store import Ledger, LedgerThread
 
 __all__ = ["ChatLike", "JudgeStage", "Templates", "boundary_code", "call_ids", "render_messages"]
 
@@ -102,6 +103,7 @@ class JudgeStage:
     _reasons: dict[str, str] = field(default_factory=dict)
     _last_call: dict[str, str] = field(default_factory=dict)
     _shown: dict[str, list[str]] = field(default_factory=dict)  # ledger key -> the ids the judge saw
+    _book: LedgerThread | None = None  # the ledger on its own thread, while run() runs
 
     async def run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         """Judge every batch (concurrently; the client bounds how many calls are in flight).
@@ -111,11 +113,21 @@ class JudgeStage:
         A pair whose output trips the injection screen is always judged alone, so it can steer no
         other.
         """
+        # SQLite's work on a thread, and no full garbage collection of the process's objects, so
+        # that nothing holds up the replies
+        with frozen():
+            return await self._run(batches)
+
+    async def _run(self, batches: list[list[BlindPair]]) -> dict[str, Judgment]:
         done: dict[str, Judgment] = {}
         groups, base = _isolate(batches), 0
-        while groups:
-            handed = await self._stream(groups, base, done)
-            groups, base = _isolate(_regroup(handed, self.spec.batch_size)), base + _GENERATION
+        async with self.ledger.on_thread() as self._book:
+            try:
+                while groups:
+                    handed = await self._stream(groups, base, done)
+                    groups, base = _isolate(_regroup(handed, self.spec.batch_size)), base + _GENERATION
+            finally:
+                self._book = None
         return done
 
     async def _stream(
@@ -156,7 +168,11 @@ class JudgeStage:
         """
         key, request = self.request_for(self.spec, pairs, self.templates, attempt)
         self._shown[key] = schema_ids(request["schema"])
-        stored = self.ledger.finished(key)
+        book = self._book
+        assert book is not None, "calls are made inside run()"
+        sendable = not replay_only and self.failure is None
+        # one trip to the ledger for a call to send: its stored reply, else it is recorded as pending
+        stored = await (book.claim(key, "judge", request) if sendable else book.finished(key))
         if stored is not None:
             self._count(pairs, attempt, stored.usage, cached=True)
             self.raw_replies[key] = stored.reply
@@ -164,7 +180,6 @@ class JudgeStage:
         if replay_only:
             return None
         self.gate()
-        self.ledger.begin(key, "judge", request)
         try:
             reply = await self.client.chat(
                 request["messages"],
@@ -174,11 +189,11 @@ class JudgeStage:
                 seed=0,
             )
         except APIError as exc:
-            self.ledger.fail(key, str(exc))
             if self.failure is None and endpoint_down(exc):
-                self.failure = exc
+                self.failure = exc  # before anything is awaited: no queued call may slip through the gate
+            await book.fail(key, str(exc))
             raise
-        self.ledger.finish(key, reply.text, reply.usage)
+        await book.finish(key, reply.text, reply.usage)  # committed: only now does the reply count
         self._count(pairs, attempt, reply.usage, cached=False)
         self.raw_replies[key] = reply.text
         return key, reply.text, False

@@ -24,7 +24,9 @@ def load_run(run_dir: Path) -> tuple[Summary, list[AuditRow], str | None]:
     return folder.read_summary(), folder.read_audit(), folder.read_config_text()
 
 
-def write_reports(run_dir: Path) -> list[Path]:
+def write_reports(
+    run_dir: Path, summary: Summary | None = None, rows: list[AuditRow] | None = None
+) -> list[Path]:
     """Write report.md and report.html into a run folder from its summary and audit rows.
 
     A several-models run folder gets its own report (leaderboard, matrix, curve) and each
@@ -32,6 +34,8 @@ def write_reports(run_dir: Path) -> list[Path]:
 
     Args:
         run_dir: the run folder (results/<run-id>/).
+        summary: its summary.json as written, when the caller has it (else read from the folder).
+        rows: its audit.jsonl rows as written, when the caller has them (else read from the folder).
 
     Returns:
         The paths written: report.md, report.html, then one ``chart-<name>.svg`` per chart (then,
@@ -48,7 +52,10 @@ def write_reports(run_dir: Path) -> list[Path]:
         several = folder.read_several()
         pairings = [p for s in several.pairings for p in write_reports(folder.pairing(s.name).path)]
         return write_several_reports(run_dir, several) + pairings
-    summary, rows, config = load_run(run_dir)
+    if summary is None or rows is None:
+        summary, rows, config = load_run(run_dir)
+    else:  # just written by the caller: not read back
+        config = folder.read_config_text()
     md, page = render_markdown(summary), render_html(summary, rows, config)
     written = [folder.write_text(folder.REPORT_MD, md), folder.write_text(folder.REPORT_HTML, page)]
     for name, svg in figures(summary).items():  # the charts alone, for papers and slides

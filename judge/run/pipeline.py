@@ -26,6 +26,7 @@ from judge.checks.stage import verification
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import RunConfig
 from judge.errors import ConfigError, InputError, redact_url
+from judge.heap import frozen
 from judge.judging.batch_options import batch_prices
 from judge.judging.batch_outcome import BatchOutcome
 from judge.judging.resample import Resampled, judge_then_resample
@@ -234,7 +235,8 @@ def run_comparison(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
             batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
-        return _finish(config, prep, judgments, stage, before, started, batch, batched, again)
+        with frozen():  # no full garbage collections of the SDK's objects in the statistics and reports
+            return _finish(config, prep, judgments, stage, before, started, batch, batched, again)
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -384,7 +386,7 @@ def finish_folder(
     folder.write_summary(summary)
     from judge.reporting import write_reports
 
-    write_reports(run_dir)
+    write_reports(run_dir, summary, rows)
     if end.index:
         from judge.reporting.index import write_index
 

@@ -28,11 +28,13 @@ from judge.checks.stage import check_each, pair_checks
 from judge.client import ChatClient, resolve_endpoint
 from judge.config import Pairing, RunConfig
 from judge.errors import ConfigError, InputError
+from judge.heap import frozen
+from judge.judging.batch_outcome import BatchOutcome
 from judge.judging.blind import make_pairs, mixed_batches
 from judge.judging.resample import Rejudged, Resampled
-from judge.judging.stage import Templates
+from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
-from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role
+from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role, Usage
 from judge.run.dryrun import DryRun
 from judge.run.pipeline import (
     CompareResult,
@@ -59,6 +61,7 @@ from judge.runfolder import RunFolder
 from judge.specs import ModelSpec
 from judge.store import Ledger
 from judge.summary import RunNotes, Summary, UsageSummary
+from judge.summary_several import SeveralSummary
 
 __all__ = ["SeveralPrepared", "blind_pairings", "prepare_several", "read_several_inputs", "run_several"]
 
@@ -251,45 +254,63 @@ def run_several(
                 _judge(config, prep.groups, ledger, templates, show_progress, client)
             )
             batched = _batched_usage(ledger) if config.judge.mode == "batch" else None
-        usage = _usage(config, stage, batch, batched)
-        judged = judged_pairs(prep.groups, prep.keys, judgments)
-        sent = sum(len(g) for g in prep.groups)
-        results: list[tuple[Pairing, CompareResult]] = []
-        for pairing, sub_prep in prep.pairings:
-            sub = config.for_pairing(pairing)
-            ids = {p.pair_id for p in sub_prep.pairs}
-            mine = {k: v for k, v in judgments.items() if k in ids}
-            failed_api = stage.api_failed & ids
-            state = run_state(
-                mine, failed_api, stage.failure if failed_api else None, config.judge.api_key_env
+        with frozen():  # no full garbage collections of the SDK's objects in the statistics and reports
+            summary, results = _finish_several(
+                config, prep, judgments, stage, before, started, batch, batched, again
             )
-            end = Finish(
-                usage=_share(usage, sum(len(g) for g in sub_prep.groups), sent),
-                judged=[r for r in judged if r.pair_id in ids],
-                state=state,
-                recovered=recovered(before & ids, mine),
-                started=started,
-                raw_replies=stage.raw_replies,
-                batch=batch,
-                again=Resampled(_only(again.batches, ids), _only(again.single, ids)),
-                index=False,
-                comparison="baseline" if pairing.other == config.baseline_key else "model",
-            )
-            results.append((pairing, finish_folder(sub, sub_prep, mine, end)))
-        state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
-        state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
-        done = []
-        for pairing, result in results:
-            assert isinstance(result.summary, Summary)
-            done.append((pairing, result.summary, result.outcomes))
-        summary = summarize_several(config, done, judge=judge_facts(config), usage=usage, state=state)
-        RunFolder(run_dir).write_json(RunFolder.SUMMARY, summary)
-        from judge.reporting.several import write_several_reports
-
-        write_several_reports(run_dir, summary)
     from judge.reporting.index import write_index
 
     write_index(run_dir.parent)
     return CompareResult(
         summary=summary, outcomes=[], run_dir=run_dir, pairings={p.name: r for p, r in results}
     )
+
+
+def _finish_several(
+    config: RunConfig,
+    prep: SeveralPrepared,
+    judgments: dict[str, Judgment],
+    stage: JudgeStage,
+    before: set[str],
+    started: str,
+    batch: BatchOutcome | None,
+    batched: Usage | None,
+    again: Resampled,
+) -> tuple[SeveralSummary, list[tuple[Pairing, CompareResult]]]:
+    """Write each pairing's two-model folder, then the several-models summary and report."""
+    run_dir = config.run_dir
+    usage = _usage(config, stage, batch, batched)
+    judged = judged_pairs(prep.groups, prep.keys, judgments)
+    sent = sum(len(g) for g in prep.groups)
+    results: list[tuple[Pairing, CompareResult]] = []
+    for pairing, sub_prep in prep.pairings:
+        sub = config.for_pairing(pairing)
+        ids = {p.pair_id for p in sub_prep.pairs}
+        mine = {k: v for k, v in judgments.items() if k in ids}
+        failed_api = stage.api_failed & ids
+        state = run_state(mine, failed_api, stage.failure if failed_api else None, config.judge.api_key_env)
+        end = Finish(
+            usage=_share(usage, sum(len(g) for g in sub_prep.groups), sent),
+            judged=[r for r in judged if r.pair_id in ids],
+            state=state,
+            recovered=recovered(before & ids, mine),
+            started=started,
+            raw_replies=stage.raw_replies,
+            batch=batch,
+            again=Resampled(_only(again.batches, ids), _only(again.single, ids)),
+            index=False,
+            comparison="baseline" if pairing.other == config.baseline_key else "model",
+        )
+        results.append((pairing, finish_folder(sub, sub_prep, mine, end)))
+    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
+    done = []
+    for pairing, result in results:
+        assert isinstance(result.summary, Summary)
+        done.append((pairing, result.summary, result.outcomes))
+    summary = summarize_several(config, done, judge=judge_facts(config), usage=usage, state=state)
+    RunFolder(run_dir).write_json(RunFolder.SUMMARY, summary)
+    from judge.reporting.several import write_several_reports
+
+    write_several_reports(run_dir, summary)
+    return summary, results
