@@ -34,7 +34,7 @@ from judge.judging.blind import make_pairs, mixed_batches
 from judge.judging.resample import Rejudged, Resampled
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
-from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role, Usage
+from judge.records import BlindKey, BlindPair, Generation, Judgment, PromptItem, Role, Usage
 from judge.run.dryrun import DryRun
 from judge.run.pipeline import (
     CompareResult,
