@@ -202,13 +202,11 @@ class ChatClient:
         params |= _optional(max_tokens=max_tokens, seed=seed, timeout=timeout)
         params |= {"extra_body": dict(extra)} if extra else {}
         if json_schema is None:
-            return await self._call(self._sdk.chat.completions.create, params, "none")
+            return await self._call(self._post_chat, params, "none")
         mode: FormatMode | None = self.format_mode
         while mode is not None:
             try:
-                reply = await self._call(
-                    self._sdk.chat.completions.create, params | _response_format(mode, json_schema), mode
-                )
+                reply = await self._call(self._post_chat, params | _response_format(mode, json_schema), mode)
             except APIError as exc:
                 if exc.status_code != 400 or _FALLBACK.get(mode) is None:
                     raise
@@ -267,6 +265,26 @@ class ChatClient:
                 mode,
             )
             self.format_mode = mode
+
+    async def _post_chat(self, **params: Any) -> Any:
+        """``chat.completions.create`` with a body we built and checked ourselves, sent as it is.
+
+        The SDK's ``create`` first walks the whole body against its typed parameters (about 0.6 ms
+        of the event loop's CPU per call, most of it on the messages); at 30+ calls in flight on a
+        small machine that is what limits throughput. The request is otherwise the SDK's own: the
+        same path, headers, key, timeout, response type and errors.
+        """
+        timeout = params.pop("timeout", None)
+        body = params | params.pop("extra_body", {})
+        options: dict[str, Any] = {"security": {"bearer_auth": True}}
+        if timeout is not None:
+            options["timeout"] = timeout
+        return await self._sdk.post(
+            "/chat/completions",
+            body=body,
+            cast_to=openai.types.chat.ChatCompletion,
+            options=cast("openai._types.RequestOptions", options),
+        )
 
     async def _call(
         self, create: Callable[..., Awaitable[Any]], params: dict[str, Any], mode: FormatMode
