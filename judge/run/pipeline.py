@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import pandas as pd
 
@@ -33,10 +33,10 @@ from judge.judging.resample import Resampled, judge_then_resample
 from judge.judging.stage import JudgeStage, Templates
 from judge.lock import RunLock
 from judge.progress import JudgeProgress
-from judge.records import ROLES, BlindPair, Judgment, Outcome, Usage
+from judge.records import ROLES, BlindPair, Judgment, Outcome, PromptItem, Usage
 from judge.run.dryrun import DryRun, estimate
 from judge.run.endpoint import LazyJudge, judge_spec, prices
-from judge.run.prepare import Prepared, prepare, read_inputs
+from judge.run.prepare import Files, Prepared, prepare, read_inputs
 from judge.run.state import (
     guard_settings,
     now_iso,
@@ -51,7 +51,7 @@ from judge.store import Ledger
 from judge.summary import RunState, Summary, UsageSummary
 from judge.summary_several import SeveralSummary
 
-__all__ = ["CompareResult", "DryRun", "run_comparison"]
+__all__ = ["CompareResult", "Design", "DryRun", "Judged", "run_comparison", "run_design"]
 
 
 @dataclass
@@ -169,6 +169,36 @@ async def _judge(
                 await judge.aclose()
 
 
+In = TypeVar("In")  # what a design reads besides the prompts (outputs files)
+Prep = TypeVar("Prep")  # what a design prepares before the judge
+
+
+@dataclass
+class Judged:
+    """What the judge stage leaves for writing the run folder."""
+
+    judgments: dict[str, Judgment]
+    stage: JudgeStage
+    before: set[str]  # pairs an earlier invocation left failed
+    started: str
+    batch: BatchOutcome | None
+    batched: Usage | None  # every call of the folder a batch answered (batch mode)
+    again: Resampled
+
+
+@dataclass(frozen=True)
+class Design(Generic[In, Prep]):
+    """What a kind of run supplies to :func:`run_design`: a two-model run, or several models."""
+
+    read: Callable[[RunConfig], tuple[list[PromptItem], In]]
+    estimate: Callable[[RunConfig, list[PromptItem], In, Templates], DryRun]
+    prepare: Callable[[RunConfig, list[PromptItem], In, Ledger, bool], Prep]
+    snapshot: Callable[[RunConfig, Templates, Prep], None]
+    failed_before: Callable[[RunConfig, Prep], set[str]]
+    groups: Callable[[Prep], list[list[BlindPair]]]
+    finish: Callable[[RunConfig, Prep, Judged], CompareResult]
+
+
 def run_comparison(
     config: RunConfig,
     *,
@@ -179,7 +209,7 @@ def run_comparison(
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
 ) -> CompareResult | DryRun:
-    """Run (or resume) one comparison and write its run folder.
+    """Run (or resume) one comparison (two models, or several) and write its run folder.
 
     Args:
         config: the validated run config.
@@ -197,25 +227,44 @@ def run_comparison(
         ConfigError, InputError: nothing was written.
         RunFolderBusy: another run holds the folder.
     """
+    design: Design[Any, Any] = TWO_MODELS
     if config.several:
-        from judge.run.several import run_several
+        from judge.run.several import SEVERAL
 
-        return run_several(
-            config,
-            dry_run=dry_run,
-            show_progress=show_progress,
-            client=client,
-            replace=replace,
-            wait=wait,
-            on_wait=on_wait,
-        )
+        design = SEVERAL
+    return run_design(
+        config,
+        design,
+        dry_run=dry_run,
+        show_progress=show_progress,
+        client=client,
+        replace=replace,
+        wait=wait,
+        on_wait=on_wait,
+    )
+
+
+def run_design(
+    config: RunConfig,
+    design: Design[In, Prep],
+    *,
+    dry_run: bool,
+    show_progress: bool,
+    client: ChatClient | None,
+    replace: bool,
+    wait: bool,
+    on_wait: Callable[[str], None] | None,
+) -> CompareResult | DryRun:
+    """The one sequence every run follows: read and check every input before anything is written,
+    then lock the folder, guard its settings, prepare (a bad input leaves no half-made folder),
+    snapshot, judge through the ledger, and finish with the heap frozen."""
     started = now_iso()
-    items, files = read_inputs(config)  # every InputError is raised here, before anything is written
+    items, inputs = design.read(config)  # every InputError is raised here, before anything is written
     templates = Templates.load(config.judge.prompts, config.judge.criteria)
     if config.judge.mode == "batch" and config.judge.bundled is not None:
         raise ConfigError('[judge] mode = "batch" needs a server with the Batch API, not a bundled judge')
     if dry_run:
-        return estimate(config, items, files, templates)
+        return design.estimate(config, items, inputs, templates)
     if client is None and config.judge.bundled is None:  # a missing key, before writing
         resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
     run_dir, created = config.run_dir, _make_folder(config)
@@ -223,20 +272,22 @@ def run_comparison(
         guard_settings(config, templates, replace=replace)
         with Ledger(run_dir / RunFolder.LEDGER) as ledger:
             try:
-                prep = prepare(config, items, files, ledger, show_progress)
+                prep = design.prepare(config, items, inputs, ledger, show_progress)
             except (ConfigError, InputError):
                 if created is not None:  # leave no half-made run folder behind a bad input
                     ledger.close()
                     shutil.rmtree(created, ignore_errors=True)
                 raise
-            _snapshot(config, templates, prep)
-            before = previously_failed(run_dir)
+            design.snapshot(config, templates, prep)
+            before = design.failed_before(config, prep)
             judgments, stage, batch, again = asyncio.run(
-                _judge(config, prep.groups, ledger, templates, show_progress, client)
+                _judge(config, design.groups(prep), ledger, templates, show_progress, client)
             )
-            batched = _batched_usage(ledger) if config.judge.mode == "batch" else Usage()
+            batched = _batched_usage(ledger) if config.judge.mode == "batch" else None
         with frozen():  # no full garbage collections of the SDK's objects in the statistics and reports
-            return _finish(config, prep, judgments, stage, before, started, batch, batched, again)
+            return design.finish(
+                config, prep, Judged(judgments, stage, before, started, batch, batched, again)
+            )
 
 
 def _judge_where(config: RunConfig) -> str:
@@ -297,31 +348,21 @@ def _per_comparison(stage: JudgeStage) -> dict[str, float]:
     }
 
 
-def _finish(
-    config: RunConfig,
-    prep: Prepared,
-    judgments: dict[str, Judgment],
-    stage: JudgeStage,
-    before: set[str],
-    started: str,
-    batch: BatchOutcome | None = None,
-    batched: Usage | None = None,
-    again: Resampled | None = None,
-) -> CompareResult:
-    state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
+def _finish(config: RunConfig, prep: Prepared, j: Judged) -> CompareResult:
+    state = run_state(j.judgments, j.stage.api_failed, j.stage.failure, config.judge.api_key_env)
     return finish_folder(
         config,
         prep,
-        judgments,
+        j.judgments,
         Finish(
-            usage=_usage(config, stage, batch, batched),
-            judged=judged_pairs(prep.groups, prep.keys, judgments),
+            usage=_usage(config, j.stage, j.batch, j.batched),
+            judged=judged_pairs(prep.groups, prep.keys, j.judgments),
             state=state,
-            recovered=recovered(before, judgments),
-            started=started,
-            raw_replies=stage.raw_replies,
-            batch=batch,
-            again=again or Resampled(),
+            recovered=recovered(j.before, j.judgments),
+            started=j.started,
+            raw_replies=j.stage.raw_replies,
+            batch=j.batch,
+            again=j.again,
         ),
     )
 
@@ -401,3 +442,15 @@ def judge_facts(config: RunConfig) -> dict[str, str]:
         "base_url": _judge_where(config),
         "evidence": "shown" if config.judge.evidence else "not shown",
     }
+
+
+TWO_MODELS: Design[Files, Prepared] = Design(
+    read=read_inputs,
+    estimate=estimate,
+    prepare=prepare,
+    snapshot=_snapshot,
+    failed_before=lambda config, _: previously_failed(config.run_dir),
+    groups=lambda prep: prep.groups,
+    finish=_finish,
+)
+"""A run of [models.finetuned] against [models.base]."""

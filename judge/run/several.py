@@ -17,31 +17,22 @@ or every pair). The stages are those of a two-model run, shared:
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from judge.aggregation.reliability import judged_pairs
 from judge.aggregation.several import summarize_several
 from judge.checks.stage import check_each, pair_checks
-from judge.client import ChatClient, resolve_endpoint
 from judge.config import Pairing, RunConfig
-from judge.errors import ConfigError, InputError
-from judge.heap import frozen
-from judge.judging.batch_outcome import BatchOutcome
 from judge.judging.blind import make_pairs, mixed_batches
 from judge.judging.resample import Rejudged, Resampled
-from judge.judging.stage import JudgeStage, Templates
-from judge.lock import RunLock
-from judge.records import BlindKey, BlindPair, Generation, Judgment, PromptItem, Role, Usage
+from judge.judging.stage import Templates
+from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role
 from judge.run.dryrun import DryRun
 from judge.run.pipeline import (
     CompareResult,
+    Design,
     Finish,
-    _batched_usage,
-    _judge,
-    _make_folder,
+    Judged,
     _snapshot,
     _usage,
     finish_folder,
@@ -49,8 +40,6 @@ from judge.run.pipeline import (
 )
 from judge.run.prepare import Prepared, _truncated, for_judge
 from judge.run.state import (
-    guard_settings,
-    now_iso,
     previously_failed,
     record_invocation,
     recovered,
@@ -61,9 +50,8 @@ from judge.runfolder import RunFolder
 from judge.specs import ModelSpec
 from judge.store import Ledger
 from judge.summary import RunNotes, Summary, UsageSummary
-from judge.summary_several import SeveralSummary
 
-__all__ = ["SeveralPrepared", "blind_pairings", "prepare_several", "read_several_inputs", "run_several"]
+__all__ = ["SEVERAL", "SeveralPrepared", "blind_pairings", "prepare_several", "read_several_inputs"]
 
 Outputs = dict[str, dict[str, Generation] | None]
 """Model key -> its outputs read from a file, or None when they are generated."""
@@ -211,75 +199,10 @@ def _only(again: Rejudged | None, ids: set[str]) -> Rejudged | None:
     return Rejudged(mine, again.calls, again.prompt_tokens, again.completion_tokens)
 
 
-def run_several(
-    config: RunConfig,
-    *,
-    dry_run: bool = False,
-    show_progress: bool = True,
-    client: ChatClient | None = None,
-    replace: bool = False,
-    wait: bool = False,
-    on_wait: Callable[[str], None] | None = None,
-) -> CompareResult | DryRun:
-    """Run (or resume) a several-models comparison; see :func:`judge.run.pipeline.run_comparison`."""
-    started = now_iso()
-    items, files = read_several_inputs(config)
-    templates = Templates.load(config.judge.prompts, config.judge.criteria)
-    if config.judge.mode == "batch" and config.judge.bundled is not None:
-        raise ConfigError('[judge] mode = "batch" needs a server with the Batch API, not a bundled judge')
-    if dry_run:
-        from judge.run.dryrun import estimate_several
-
-        return estimate_several(config, items, files, templates)
-    if client is None and config.judge.bundled is None:
-        resolve_endpoint(config.judge.base_url, None, config.judge.api_key_env)
-    run_dir, created = config.run_dir, _make_folder(config)
-    with RunLock(run_dir, wait=wait, on_wait=on_wait):
-        guard_settings(config, templates, replace=replace)
-        with Ledger(run_dir / RunFolder.LEDGER) as ledger:
-            try:
-                prep = prepare_several(config, items, files, ledger, show_progress)
-            except (ConfigError, InputError):
-                if created is not None:
-                    ledger.close()
-                    shutil.rmtree(created, ignore_errors=True)
-                raise
-            _snapshot_several(config, templates, prep)
-            before = {
-                p
-                for pairing, _ in prep.pairings
-                for p in previously_failed(config.for_pairing(pairing).run_dir)
-            }
-            judgments, stage, batch, again = asyncio.run(
-                _judge(config, prep.groups, ledger, templates, show_progress, client)
-            )
-            batched = _batched_usage(ledger) if config.judge.mode == "batch" else None
-        with frozen():  # no full garbage collections of the SDK's objects in the statistics and reports
-            summary, results = _finish_several(
-                config, prep, judgments, stage, before, started, batch, batched, again
-            )
-    from judge.reporting.index import write_index
-
-    write_index(run_dir.parent)
-    return CompareResult(
-        summary=summary, outcomes=[], run_dir=run_dir, pairings={p.name: r for p, r in results}
-    )
-
-
-def _finish_several(
-    config: RunConfig,
-    prep: SeveralPrepared,
-    judgments: dict[str, Judgment],
-    stage: JudgeStage,
-    before: set[str],
-    started: str,
-    batch: BatchOutcome | None,
-    batched: Usage | None,
-    again: Resampled,
-) -> tuple[SeveralSummary, list[tuple[Pairing, CompareResult]]]:
-    """Write each pairing's two-model folder, then the several-models summary and report."""
-    run_dir = config.run_dir
-    usage = _usage(config, stage, batch, batched)
+def _finish_several(config: RunConfig, prep: SeveralPrepared, j: Judged) -> CompareResult:
+    """Write each pairing's two-model folder, then the several-models summary, report and index."""
+    run_dir, judgments, stage, before, again = config.run_dir, j.judgments, j.stage, j.before, j.again
+    usage = _usage(config, stage, j.batch, j.batched)
     judged = judged_pairs(prep.groups, prep.keys, judgments)
     sent = sum(len(g) for g in prep.groups)
     results: list[tuple[Pairing, CompareResult]] = []
@@ -294,16 +217,16 @@ def _finish_several(
             judged=[r for r in judged if r.pair_id in ids],
             state=state,
             recovered=recovered(before & ids, mine),
-            started=started,
+            started=j.started,
             raw_replies=stage.raw_replies,
-            batch=batch,
+            batch=j.batch,
             again=Resampled(_only(again.batches, ids), _only(again.single, ids)),
             index=False,
             comparison="baseline" if pairing.other == config.baseline_key else "model",
         )
         results.append((pairing, finish_folder(sub, sub_prep, mine, end)))
     state = run_state(judgments, stage.api_failed, stage.failure, config.judge.api_key_env)
-    state = record_invocation(run_dir, state, usage, recovered(before, judgments), started)
+    state = record_invocation(run_dir, state, usage, recovered(before, judgments), j.started)
     done = []
     for pairing, result in results:
         assert isinstance(result.summary, Summary)
@@ -313,4 +236,31 @@ def _finish_several(
     from judge.reporting.several import write_several_reports
 
     write_several_reports(run_dir, summary)
-    return summary, results
+    from judge.reporting.index import write_index
+
+    write_index(run_dir.parent)
+    return CompareResult(
+        summary=summary, outcomes=[], run_dir=run_dir, pairings={p.name: r for p, r in results}
+    )
+
+
+def _failed_before(config: RunConfig, prep: SeveralPrepared) -> set[str]:
+    return {p for pairing, _ in prep.pairings for p in previously_failed(config.for_pairing(pairing).run_dir)}
+
+
+def _estimate(config: RunConfig, items: list[PromptItem], files: Outputs, templates: Templates) -> DryRun:
+    from judge.run.dryrun import estimate_several
+
+    return estimate_several(config, items, files, templates)
+
+
+SEVERAL: Design[Outputs, SeveralPrepared] = Design(
+    read=read_several_inputs,
+    estimate=_estimate,
+    prepare=prepare_several,
+    snapshot=_snapshot_several,
+    failed_before=_failed_before,
+    groups=lambda prep: prep.groups,
+    finish=_finish_several,
+)
+"""A run of several models: pairings sharing outputs, mixed calls, one ledger."""
