@@ -9,6 +9,8 @@ side is decided here, without paying the judge, and recorded as decided-by-check
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import TypeVar
 
 from judge.checks import attach_checks, correctness, decide_pair, run_checks
 from judge.checks.truth import typed_accuracy, typed_truth
@@ -18,6 +20,8 @@ from judge.records import ROLES, Generation, Outcome, PromptItem, Result, Role
 from judge.summary import ScreenNotes, Verification
 
 __all__ = ["apply_checks", "check_each", "pair_checks", "verification"]
+
+K = TypeVar("K", bound=str)
 
 
 def _degeneration_counts(gens: dict[Role, dict[str, Generation]]) -> dict[str, dict[str, int]]:
@@ -46,33 +50,23 @@ def apply_checks(
         (generations with ``checks`` filled, item id -> (result, reason) for pairs decided by a
         check, what the screens flagged (None: nothing)).
     """
-    flat = [gens[role][item.id] for item in items for role in ROLES]
-    checks = run_checks(items, flat, source=str(config.prompts))
-    checked = attach_checks(flat, checks)
-    out: dict[Role, dict[str, Generation]] = {role: {} for role in ROLES}
-    for gen in checked:
-        out[gen.role][gen.item_id] = gen
-    decided: dict[str, tuple[Result, str]] = {}
-    if config.decide_degenerate:
-        for item in items:
-            verdict = decide_pair(checks[(item.id, "finetuned")], checks[(item.id, "base")])
-            if verdict is not None:
-                decided[item.id] = verdict
-    return out, decided, _screen_notes(checks)
+    checked = check_each(config, items, gens)
+    decided, screen = pair_checks(config, items, checked)
+    return checked, decided, screen
 
 
 def check_each(
-    config: RunConfig, items: list[PromptItem], gens: dict[str, dict[str, Generation]]
-) -> dict[str, dict[str, Generation]]:
-    """Several models: the checks run once per model (its outputs then serve every pairing).
+    config: RunConfig, items: list[PromptItem], gens: Mapping[K, dict[str, Generation]]
+) -> dict[K, dict[str, Generation]]:
+    """The checks on each side's (or, several models, each model's) outputs, once.
 
     Args:
-        gens: model key -> item id -> that model's generation.
+        gens: role or model key -> item id -> that side's generation.
 
     Returns:
         The same generations with ``checks`` filled.
     """
-    out: dict[str, dict[str, Generation]] = {}
+    out: dict[K, dict[str, Generation]] = {}
     for key, side in gens.items():
         flat = [side[item.id] for item in items]
         checked = attach_checks(flat, run_checks(items, flat, source=str(config.prompts)))
@@ -83,8 +77,8 @@ def check_each(
 def pair_checks(
     config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]]
 ) -> tuple[dict[str, tuple[Result, str]], ScreenNotes | None]:
-    """Several models: for one pairing whose generations are already checked, the pairs a check
-    decides (``decide_degenerate``) and what the screens flagged."""
+    """For a pairing whose generations are checked: the pairs a check decides (``decide_degenerate``)
+    and what the screens flagged."""
     checks = {(g.item_id, role): g.checks for role in ROLES for g in gens[role].values()}
     decided: dict[str, tuple[Result, str]] = {}
     if config.decide_degenerate:

@@ -16,7 +16,7 @@ from judge.records import ROLES, BlindKey, BlindPair, Generation, PromptItem, Re
 from judge.store import Ledger
 from judge.summary import CutNotes, RunNotes
 
-__all__ = ["Files", "Prepared", "blind", "for_judge", "prepare", "read_inputs"]
+__all__ = ["Files", "Prepared", "blind", "for_judge", "pair_up", "prepare", "read_inputs", "to_judge"]
 
 Files = Mapping[Role, dict[str, Generation] | None]
 """Each side's outputs read from its file, or None when the side is generated."""
@@ -100,15 +100,29 @@ def blind(
     decided: Mapping[str, object],
 ) -> tuple[list[BlindPair], list[BlindKey], list[list[BlindPair]]]:
     """Blind pairs of the outputs as the judge sees them, their keys, and the batches to judge."""
-    pairs, keys = make_pairs(
+    pairs, keys = pair_up(config, items, gens)
+    sent, sent_keys = to_judge(pairs, keys, decided)
+    return pairs, keys, batches(sent, sent_keys, seed=config.seed, size=config.judge.batch_size)
+
+
+def pair_up(
+    config: RunConfig, items: list[PromptItem], gens: dict[Role, dict[str, Generation]], pairing: str = ""
+) -> tuple[list[BlindPair], list[BlindKey]]:
+    """The blind pairs of the outputs as the judge sees them and their keys (``pairing``: several
+    models, the pairing's name, which keys its ids and coins apart)."""
+    return make_pairs(
         items,
         for_judge(config, gens),
         seed=config.seed,
         both_orders=config.judge.both_orders,
         evidence=config.judge.evidence,
+        pairing=pairing,
     )
+
+
+def to_judge(
+    pairs: list[BlindPair], keys: list[BlindKey], decided: Mapping[str, object]
+) -> tuple[list[BlindPair], list[BlindKey]]:
+    """The pairs (and keys) left for the judge: those of items no check decided."""
     todo = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-    groups = batches(
-        [p for p, _ in todo], [k for _, k in todo], seed=config.seed, size=config.judge.batch_size
-    )
-    return pairs, keys, groups
+    return [p for p, _ in todo], [k for _, k in todo]

@@ -23,7 +23,7 @@ from judge.aggregation.reliability import judged_pairs
 from judge.aggregation.several import summarize_several
 from judge.checks.stage import check_each, pair_checks
 from judge.config import Pairing, RunConfig
-from judge.judging.blind import make_pairs, mixed_batches
+from judge.judging.blind import mixed_batches
 from judge.judging.resample import Rejudged, Resampled
 from judge.judging.stage import Templates
 from judge.records import BlindKey, BlindPair, Generation, PromptItem, Role
@@ -38,7 +38,7 @@ from judge.run.pipeline import (
     finish_folder,
     judge_facts,
 )
-from judge.run.prepare import Prepared, _truncated, for_judge
+from judge.run.prepare import Prepared, _truncated, pair_up, to_judge
 from judge.run.state import (
     previously_failed,
     record_invocation,
@@ -132,16 +132,8 @@ def blind_pairings(
             "base": _as("base", gens[pairing.other]),
         }
         decided, screen = pair_checks(sub, items, side) if decide else ({}, None)
-        pairs, keys = make_pairs(
-            items,
-            for_judge(sub, side),
-            seed=config.seed,
-            both_orders=config.judge.both_orders,
-            evidence=config.judge.evidence,
-            pairing=pairing.name,
-        )
-        sent = [(p, k) for p, k in zip(pairs, keys, strict=True) if k.item_id not in decided]
-        todo.append((pairing.name, [p for p, _ in sent], [k for _, k in sent]))
+        pairs, keys = pair_up(sub, items, side, pairing.name)
+        todo.append((pairing.name, *to_judge(pairs, keys, decided)))
         notes = RunNotes(screen=screen, outputs_cut=_truncated(sub, side))
         prepared.append((pairing, Prepared(items, side, pairs, keys, [], decided, notes)))
     every = [p.pair_id for _, prep in prepared for p in prep.pairs]
