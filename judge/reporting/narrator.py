@@ -740,6 +740,10 @@ def _standing(p: PairingResult) -> str:
     return "better" if net > 0 else "worse"
 
 
+def _is(names: list[str]) -> str:
+    return "is" if len(names) == 1 else "are"
+
+
 def _listing(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -758,32 +762,17 @@ def _lead_sentences(s: SeveralSummary) -> list[str]:
     groups = {k: [p for p in vs if _standing(p) == k] for k in ("worse", "better", "unclear")}
     family = f"corrected for comparing {len(vs)} models with it (Holm)" if len(vs) > 1 else ""
     said = []
-    if groups["worse"]:
-        who = [names[p.candidate] for p in groups["worse"]]
-        subject = (
-            "Every model is"
-            if len(who) == len(vs) and len(vs) > 1
-            else f"{_listing(who)} {'is' if len(who) == 1 else 'are'}"
-        )
-        said.append(
-            f"{subject} WORSE than the baseline {base}: "
-            + "; ".join(_against(p, names) for p in groups["worse"])
-            + "."
-        )
-    if groups["better"]:
-        who = [names[p.candidate] for p in groups["better"]]
-        said.append(
-            f"{_listing(who)} {'beats' if len(who) == 1 else 'beat'} {base}: "
-            + "; ".join(_against(p, names) for p in groups["better"])
-            + "."
-        )
-    if groups["unclear"]:
-        who = [names[p.candidate] for p in groups["unclear"]]
-        said.append(
-            f"No clear difference from {base} for {_listing(who)}: "
-            + "; ".join(_against(p, names) for p in groups["unclear"])
-            + "."
-        )
+    for kind, group in groups.items():
+        if not group:
+            continue
+        who = [names[p.candidate] for p in group]
+        head = {
+            "worse": ("Every model is" if len(who) == len(vs) > 1 else f"{_listing(who)} {_is(who)}")
+            + f" WORSE than the baseline {base}",
+            "better": f"{_listing(who)} {'beats' if len(who) == 1 else 'beat'} {base}",
+            "unclear": f"No clear difference from {base} for {_listing(who)}",
+        }[kind]
+        said.append(f"{head}: " + "; ".join(_against(p, names) for p in group) + ".")
     if family:
         said.append(f"Decisions at alpha = {s.alpha:g}, {family}.")
     return said

@@ -202,10 +202,7 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
         _, _, groups = blind(config, items, gens, decided)
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
         _, again = asyncio.run(judge_then_resample(stage, groups, config.seed))
-    price = prices(config)
-    if config.judge.mode == "batch":  # first calls go to the Batch API, at its price
-        price = batch_prices(price, config.judge.batch)
-    cost = None if price is None else price.cost(stage.new_usage)
+    cost = _cost(config, stage)
     return DryRun(
         pairs=sum(len(g) for g in groups),
         calls=stage.calls,
@@ -217,6 +214,14 @@ def estimate(config: RunConfig, items: list[PromptItem], files: Files, templates
         upper_bound=upper,
         notes=_notes(config, stage.calls - stage.cached_calls) + _recheck_note(again),
     )
+
+
+def _cost(config: RunConfig, stage: JudgeStage) -> float | None:
+    """What the calls not yet paid would cost (first calls at the Batch API's price in batch mode)."""
+    price = prices(config)
+    if config.judge.mode == "batch":
+        price = batch_prices(price, config.judge.batch)
+    return None if price is None else price.cost(stage.new_usage)
 
 
 def _recheck_note(again: Resampled) -> tuple[str, ...]:
@@ -270,10 +275,7 @@ def estimate_several(
         _, groups = blind_pairings(config, items, gens, decide=not upper)
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
         _, again = asyncio.run(judge_then_resample(stage, groups, config.seed))
-    price = prices(config)
-    if config.judge.mode == "batch":
-        price = batch_prices(price, config.judge.batch)
-    cost = None if price is None else price.cost(stage.new_usage)
+    cost = _cost(config, stage)
     sent, to_send = sum(len(g) for g in groups), stage.calls - stage.cached_calls
     shares = []
     for pairing in config.pairings():
