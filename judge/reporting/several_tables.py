@@ -17,7 +17,7 @@ from judge.reporting.narrator import (
     rating_text,
     rating_values_text,
 )
-from judge.reporting.tables import Table
+from judge.reporting.tables import Table, spend_rows
 from judge.reporting.words import pct
 from judge.summary_several import Checkpoints, PairingResult, Rating, SeveralSummary
 
@@ -178,11 +178,5 @@ def several_usage_table(s: SeveralSummary) -> Table:
     for m in s.models:
         step = "" if m.step is None else f", step {m.step}"
         rows.append([f"Model {m.key}", f"{m.name} ({m.source}{step})"])
-    rows += [
-        ["Judge calls", f"{u.calls} ({u.cached_calls} from cache)"],
-        ["Prompt tokens", f"{u.prompt_tokens:,}"],
-        ["Completion tokens", f"{u.completion_tokens:,}"],
-        ["Cost", "not priced" if u.cost_usd is None else f"${u.cost_usd:,.4f}"],
-        ["Run", f"{s.run_id} ({s.created})"],
-    ]
+    rows += [*spend_rows(u), ["Run", f"{s.run_id} ({s.created})"]]
     return Table("Judge, models, tokens and cost", ["", ""], rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from judge.reporting.words import ci_text, fmt_p, pct
-from judge.summary import Estimate, Rate, SignTest, Summary
+from judge.summary import Estimate, Rate, SignTest, Summary, UsageSummary
 
 __all__ = [
     "Table",
@@ -19,6 +19,7 @@ __all__ = [
     "notes_tables",
     "position_table",
     "results_table",
+    "spend_rows",
     "usage_table",
 ]
 
@@ -129,15 +130,22 @@ def usage_table(s: Summary) -> Table:
     u = s.usage
     rows = [[f"Judge {k}", v] for k, v in sorted(s.judge.items())]
     rows += [[f"Model ({role})", name] for role, name in sorted(s.models.items())]
+    rows += spend_rows(u)
     rows += [
-        ["Judge calls", f"{u.calls} ({u.cached_calls} from cache)"],
-        ["Prompt tokens", f"{u.prompt_tokens:,}"],
-        ["Completion tokens", f"{u.completion_tokens:,}"],
-        ["Cost", "not priced" if u.cost_usd is None else f"${u.cost_usd:,.4f}"],
         *([["Spent by the last invocation", _new_spend(s)]] if s.run is not None else []),
         ["Run", f"{s.run_id} ({s.created})"],
     ]
     return Table("Judge, tokens and cost", ["", ""], rows)
+
+
+def spend_rows(u: UsageSummary) -> list[list[str]]:
+    """The whole run's judge calls, tokens and cost, as table rows."""
+    return [
+        ["Judge calls", f"{u.calls} ({u.cached_calls} from cache)"],
+        ["Prompt tokens", f"{u.prompt_tokens:,}"],
+        ["Completion tokens", f"{u.completion_tokens:,}"],
+        ["Cost", "not priced" if u.cost_usd is None else f"${u.cost_usd:,.4f}"],
+    ]
 
 
 def cell(value: Any) -> str:
