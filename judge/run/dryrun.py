@@ -272,14 +272,14 @@ def estimate_several(
         upper = any(s.to_generate for s in sides)
         if not upper:  # real outputs everywhere: checks may decide some pairs without the judge
             gens = check_each(config, items, gens)
-        _, groups = blind_pairings(config, items, gens, decide=not upper)
+        prepared, groups = blind_pairings(config, items, gens, decide=not upper)
         stage = JudgeStage(_StandIn(), ledger, judge_spec(config), templates)
         _, again = asyncio.run(judge_then_resample(stage, groups, config.seed))
     cost = _cost(config, stage)
     sent, to_send = sum(len(g) for g in groups), stage.calls - stage.cached_calls
     shares = []
-    for pairing in config.pairings():
-        n = sum(1 for g in groups for p in g if p.pair_id in _ids(config, pairing.name, items))
+    for pairing, prep in prepared:  # each pairing's own pairs in the calls
+        n = sum(len(g) for g in prep.groups)
         f = n / sent if sent else 0.0
         shares.append(PairingEstimate(pairing.name, n, to_send * f, None if cost is None else cost * f))
     notes = _notes(config, to_send) + _recheck_note(again)
@@ -301,10 +301,3 @@ def estimate_several(
         notes=notes,
         pairings=tuple(shares),
     )
-
-
-def _ids(config: RunConfig, pairing: str, items: list[PromptItem]) -> set[str]:
-    from judge.judging.blind import pair_id
-
-    rounds = (0, 1) if config.judge.both_orders else (0,)
-    return {pair_id(config.seed, i.id, r, pairing) for i in items for r in rounds}
