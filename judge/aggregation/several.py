@@ -75,34 +75,34 @@ def clusters_of(outcomes: Sequence[Outcome]) -> list[str]:
     return [find(f"item:{o.item_id}") for o in outcomes]
 
 
-def _verdicts(
-    results: Sequence[PairingOutcome], category: str | None = None
-) -> tuple[list[str], list[str], list[float], list[str]]:
-    first, second, scores, rows = [], [], [], []
+Verdict = tuple[str, str, float, str, str]
+"""One decided comparison: candidate, other, score (1 win, 0.5 tie, 0 loss), cluster, category."""
+
+
+def _verdicts(results: Sequence[PairingOutcome]) -> list[Verdict]:
+    """Every decided comparison of every pairing, with its cluster (found once, over all outcomes)."""
+    every = [o for _, _, outcomes in results for o in outcomes]
+    clusters = iter(clusters_of(every))
+    rows = []
     for pairing, _, outcomes in results:
         for o in outcomes:
-            if o.result is None or (category is not None and o.category != category):
-                continue
-            first.append(pairing.candidate)
-            second.append(pairing.other)
-            scores.append(_SCORE[o.result])
-            rows.append(o)
-    every = [o for _, _, outcomes in results for o in outcomes]
-    label = dict(zip((id(o) for o in every), clusters_of(every), strict=True))
-    return first, second, scores, [label[id(o)] for o in rows]
+            cluster = next(clusters)  # in the order of ``every``
+            if o.result is not None:
+                rows.append((pairing.candidate, pairing.other, _SCORE[o.result], cluster, o.category))
+    return rows
 
 
 def _ratings(
-    results: Sequence[PairingOutcome], level: float, seed: int, category: str | None = None
+    verdicts: Sequence[Verdict], level: float, seed: int
 ) -> tuple[list[Rating], stats.BradleyTerryResult]:
     """Ratings, best first, with cluster-robust intervals, rank ranges and P(best).
 
     Raises:
         ValueError: no verdicts, fewer clusters than models, or verdicts that do not connect the models.
     """
-    first, second, scores, clusters = _verdicts(results, category)
-    if not scores:
+    if not verdicts:
         raise ValueError("no verdicts")
+    first, second, scores, clusters, _ = (list(column) for column in zip(*verdicts, strict=True))
     fit = stats.bradley_terry(first, second, scores, clusters=clusters, level=level, seed=seed)
     rows = []
     for i in np.argsort(-fit.rating, kind="stable"):
@@ -257,8 +257,9 @@ def summarize_several(
     note = None
     matrix: list[MatrixCell] = []
     fit = None
+    verdicts = _verdicts(results)
     try:
-        ratings, fit = _ratings(results, opts.level, config.seed)
+        ratings, fit = _ratings(verdicts, opts.level, config.seed)
         matrix = _matrix(fit, list(config.models))
     except ValueError as exc:
         note = str(exc)
@@ -267,7 +268,8 @@ def summarize_several(
     if len(categories) > 1:
         for category in categories:
             try:
-                rows, _ = _ratings(results, opts.level, config.seed, category)
+                mine = [v for v in verdicts if v[4] == category]
+                rows, _ = _ratings(mine, opts.level, config.seed)
                 per_category.append(CategoryRanking(category=category, ratings=rows))
             except ValueError as exc:
                 per_category.append(CategoryRanking(category=category, note=str(exc)))
